@@ -1,0 +1,100 @@
+"""Shared fixtures: a real PostgreSQL for every test that wants one.
+
+``TEST_DATABASE_URL`` points at an existing server; otherwise an embedded server (pgserver)
+starts once per session. The schema is migrated once into a template database, and each test
+gets a fresh copy of it (``CREATE DATABASE … TEMPLATE``), so tests never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import asyncpg
+import pytest
+
+from db.migrate import migrate
+from db.pool import connect, create_pool
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+TEMPLATE = "dl_test_template"
+
+
+def with_database(dsn: str, name: str) -> str:
+    parts = urlsplit(dsn)
+    return urlunsplit(parts._replace(path="/" + name))
+
+
+@pytest.fixture(scope="session")
+def pg_server_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if url:
+        yield url
+        return
+    from pgserver.postgres_server import get_server
+
+    server = get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    try:
+        yield str(server.get_uri())
+    finally:
+        server.cleanup()
+
+
+async def _admin(dsn: str, *statements: str) -> None:
+    conn = await asyncpg.connect(with_database(dsn, "postgres"))
+    try:
+        for statement in statements:
+            await conn.execute(statement)
+    finally:
+        await conn.close()
+
+
+async def _build_template(dsn: str) -> None:
+    await _admin(dsn, f"DROP DATABASE IF EXISTS {TEMPLATE}", f"CREATE DATABASE {TEMPLATE}")
+    conn = await connect(with_database(dsn, TEMPLATE))
+    try:
+        await migrate(conn)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def template_db(pg_server_dsn: str) -> str:
+    asyncio.run(_build_template(pg_server_dsn))
+    return TEMPLATE
+
+
+@pytest.fixture
+async def db_dsn(pg_server_dsn: str, template_db: str) -> AsyncIterator[str]:
+    """A fresh, migrated database for this test only."""
+    name = "dl_test_" + uuid.uuid4().hex[:12]
+    await _admin(pg_server_dsn, f"CREATE DATABASE {name} TEMPLATE {template_db}")
+    try:
+        yield with_database(pg_server_dsn, name)
+    finally:
+        await _admin(pg_server_dsn, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def empty_db_dsn(pg_server_dsn: str) -> AsyncIterator[str]:
+    """A fresh database with no schema at all (for migration tests)."""
+    name = "dl_empty_" + uuid.uuid4().hex[:12]
+    await _admin(pg_server_dsn, f"CREATE DATABASE {name}")
+    try:
+        yield with_database(pg_server_dsn, name)
+    finally:
+        await _admin(pg_server_dsn, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+async def pool(db_dsn: str) -> AsyncIterator[asyncpg.Pool[asyncpg.Record]]:
+    p = await create_pool(db_dsn, min_size=1, max_size=10)
+    try:
+        yield p
+    finally:
+        await p.close()
