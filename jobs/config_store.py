@@ -25,7 +25,7 @@ from jobs.runtime_config import (
 
 # Loading what is already stored must not fail because a credential was removed from env.yaml
 # since: the affected jobs fail their runs with a clear error instead (SPEC §3.1).
-_ALL = Capabilities(dsco=True, lingxing=True, lingxing_platform_code=True)
+_ALL = Capabilities.everything()
 
 
 class VersionConflictError(Exception):
