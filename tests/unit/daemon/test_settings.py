@@ -76,7 +76,7 @@ def test_env_overrides_win_and_keep_strings(tmp_path: Path) -> None:
 
 
 def test_unknown_override_is_an_error() -> None:
-    with pytest.raises(SettingsError, match="base.nope"):
+    with pytest.raises(SettingsError, match=r"base\.nope"):
         load_settings(None, {"DSCO_LINGXING_BASE__NOPE": "1"})
 
 
