@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -110,10 +111,8 @@ class Scheduler:
         delays = [(at - now).total_seconds() for at in self.next_fires.values()]
         delay = max(0.0, min([self._max_sleep, *delays]))
         self._wake.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=delay)
-        except TimeoutError:
-            pass
 
     def _fire(self, name: str) -> None:
         running = self._tasks.get(name)

@@ -1,4 +1,7 @@
-"""Queries on ``dsco_order_sync`` (SPEC §4, §5): bulk upsert, rotating batches, forward-only moves."""
+"""Queries on ``dsco_order_sync`` (SPEC §4, §5).
+
+Bulk upsert per page, rotating batch selection, forward-only compare-and-set moves.
+"""
 
 from __future__ import annotations
 

@@ -21,9 +21,7 @@ class StoredConfig:
 def _row(record: asyncpg.Record | None) -> StoredConfig | None:
     if record is None:
         return None
-    return StoredConfig(
-        record["domain"], record["config"], record["version"], record["updated_at"]
-    )
+    return StoredConfig(record["domain"], record["config"], record["version"], record["updated_at"])
 
 
 async def load(db: Executor, domain: str) -> StoredConfig | None:

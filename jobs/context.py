@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+from zoneinfo import ZoneInfo
 
 import asyncpg
 from loguru import logger as _logger
@@ -33,7 +34,7 @@ class JobEnv:
 
     domain: str = "dsco_lingxing"
     lingxing_platform_code: int | None = None
-    lingxing_timezone: tzinfo | None = None
+    lingxing_timezone: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     lingxing_create_batch: int = 1
     export_dir: Path = Path("var/exports")
     cleanup_threshold_bytes: int = 104_857_600

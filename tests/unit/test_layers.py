@@ -38,8 +38,11 @@ def test_layers_import_only_downwards() -> None:
 
 @pytest.mark.parametrize(
     ("layer", "line"),
-    [("sdk", "from jobs.runner import Runner"), ("db", "import daemon.app"),
-     ("jobs", "from daemon.settings import Settings")],
+    [
+        ("sdk", "from jobs.runner import Runner"),
+        ("db", "import daemon.app"),
+        ("jobs", "from daemon.settings import Settings"),
+    ],
 )
 def test_the_check_catches_an_upward_import(tmp_path: Path, layer: str, line: str) -> None:
     for name in OURS:

@@ -123,9 +123,7 @@ async def test_missed_fires_run_once_not_as_a_storm(rig: Rig) -> None:
     assert rig.scheduler.next_fires["cleanup_exports"] == datetime(2026, 11, 24, 21, tzinfo=UTC)
 
 
-async def test_change_saved_by_another_process_is_picked_up_by_poll(
-    rig: Rig, db_dsn: str
-) -> None:
+async def test_change_saved_by_another_process_is_picked_up_by_poll(rig: Rig, db_dsn: str) -> None:
     from db.pool import create_pool
 
     other = await create_pool(db_dsn, min_size=1, max_size=2)

@@ -32,11 +32,13 @@ async def test_upsert_inserts_then_never_regresses_or_clears(
     out = await q.upsert_orders(pool, [_order("PO1"), _order("PO2")], NOW)
     assert [(o.inserted, o.new_status) for o in out] == [(True, 1), (True, 1)]
     row = await q.get_order(pool, "PO1")
-    assert row is not None and row.mskus == ["A(1)", "A(1)", "B(2)"]
+    assert row is not None
+    assert row.mskus == ["A(1)", "A(1)", "B(2)"]
     assert await q.advance(pool, "PO1", 1, 3, NOW)
     await q.add_tracking(pool, "PO1", ["T1", "T2", "T1"], NOW)
     again = await q.upsert_orders(pool, [_order("PO1", dsco_status="shipment_pending")], NOW + 1)
-    assert again[0].changed and again[0].new_status == 3
+    assert again[0].changed
+    assert again[0].new_status == 3
     row = await q.get_order(pool, "PO1")
     assert row is not None
     assert (row.status, row.shipped_tracking_no, row.dsco_status) == (
@@ -49,9 +51,11 @@ async def test_upsert_inserts_then_never_regresses_or_clears(
 async def test_unchanged_payload_is_not_rewritten(pool: asyncpg.Pool[asyncpg.Record]) -> None:
     await q.upsert_orders(pool, [_order("PO1")], NOW)
     out = await q.upsert_orders(pool, [_order("PO1")], NOW + 50)
-    assert out[0].changed is False and out[0].new_status == 1
+    assert out[0].changed is False
+    assert out[0].new_status == 1
     row = await q.get_order(pool, "PO1")
-    assert row is not None and row.updated_at == NOW
+    assert row is not None
+    assert row.updated_at == NOW
 
 
 async def test_cancellation_moves_open_rows_to_6_but_not_done_ones(
@@ -95,4 +99,5 @@ async def test_duplicate_po_in_one_page_keeps_the_later_copy(
     late = replace(early, dsco_status="shipment_pending", payload={"v": 2})
     await q.upsert_orders(pool, [early, late], NOW)
     row = await q.get_order(pool, "PO1")
-    assert row is not None and row.payload == {"v": 2}
+    assert row is not None
+    assert row.payload == {"v": 2}

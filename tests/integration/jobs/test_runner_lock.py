@@ -15,8 +15,14 @@ from tests.integration.jobs.runner_proc import make_runner
 
 async def _spawn(dsn: str, seconds: float) -> asyncio.subprocess.Process:
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.integration.jobs.runner_proc", dsn, str(seconds),
-        cwd=REPO, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.DEVNULL,
+        sys.executable,
+        "-m",
+        "tests.integration.jobs.runner_proc",
+        dsn,
+        str(seconds),
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
     )
     assert proc.stdout is not None
     line = await asyncio.wait_for(proc.stdout.readline(), timeout=60)

@@ -1,0 +1,191 @@
+"""``dsco-lingxing demo`` and ``dsco-lingxing sandbox`` (SPEC §10).
+
+demo: both vendor sandboxes on local ports, seeded with orders, stores and warehouses; the daemon
+(embedded PostgreSQL under ``var/demo``) pointed at them with every pipeline job enabled on fast
+crons; and a small "warehouse" loop that reviews and ships what reaches Lingxing, so orders can
+be watched moving 1 → 5 in the admin. Ctrl-C stops everything. Each demo starts from an
+empty ``var/demo`` (its own embedded database), since the sandboxes start empty too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import secrets
+import shutil
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from loguru import logger
+
+from daemon.logging import configure_logging
+from daemon.settings import Settings
+from sdk.dsco.sandbox import SANDBOX_KEY as DSCO_KEY
+from sdk.dsco.sandbox import DscoSandbox
+from sdk.dsco.sandbox import create_app as create_dsco_app
+from sdk.lingxing.sandbox import LingxingSandbox
+from sdk.lingxing.sandbox import create_app as create_lingxing_app
+from sdk.lingxing.sandbox.keys import SANDBOX_KEY as LINGXING_KEY
+
+# Sandbox-only credentials: they open nothing but the local stand-ins.
+DSCO_TOKEN = "demo-dsco-token"  # noqa: S105
+LX_APP_ID = "ak_demo12345678x"  # 16 bytes: the AES-128 key of the sign
+LX_APP_SECRET = "ZGVtby1zZWNyZXQ="  # noqa: S105
+RETAILERS = {"1000023456": "1001", "1000078901": "1002"}  # DSCO retailer → Lingxing store/sid
+WAREHOUSE = ("ACME-NJ", "26")  # DSCO warehouse code → Lingxing WID
+SERVICE_LEVEL, LOGISTICS_TYPE = "FEHD", "9001"
+PLATFORM_CODE = 10008
+FAST_CRON = "*/15 * * * * *"
+
+
+@asynccontextmanager
+async def serve(app: web.Application, host: str, port: int) -> AsyncIterator[str]:
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        await runner.cleanup()
+
+
+def main(args: argparse.Namespace) -> int:
+    configure_logging(level="INFO", fmt="text")
+    try:
+        if args.command == "sandbox":
+            asyncio.run(_sandbox_forever(args.host, args.dsco_port, args.lingxing_port))
+        else:
+            asyncio.run(_demo(args.orders, args.port))
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+async def _sandbox_forever(host: str, dsco_port: int, lx_port: int) -> None:
+    async with AsyncExitStack() as stack:
+        dsco_url = await stack.enter_async_context(
+            serve(create_dsco_app(token=DSCO_TOKEN), host, dsco_port)
+        )
+        lx_url = await stack.enter_async_context(
+            serve(create_lingxing_app(app_id=LX_APP_ID, app_secret=LX_APP_SECRET), host, lx_port)
+        )
+        print(f"DSCO sandbox:     {dsco_url}  (bearer token {DSCO_TOKEN})")
+        print(f"Lingxing sandbox: {lx_url}  (appId {LX_APP_ID}, appSecret {LX_APP_SECRET})")
+        print("control APIs under /__sandbox/ on both; Ctrl-C stops")
+        await asyncio.Event().wait()
+
+
+def demo_settings(port: int, dsco_url: str, lx_url: str, password: str, state: Path) -> Settings:
+    return Settings.model_validate(
+        {
+            "base": {"listen_addr": f"127.0.0.1:{port}", "state_dir": str(state)},
+            "auth": {
+                "dsco": {"token": DSCO_TOKEN},
+                "lingxing": {"app_id": LX_APP_ID, "app_secret": LX_APP_SECRET},
+            },
+            "integration": {
+                "dsco": {"base_url": dsco_url},
+                "lingxing": {"base_url": lx_url, "platform_code": PLATFORM_CODE},
+            },
+            "admin": {"password": password},
+            "log": {"format": "text"},
+            "runtime": {"shutdown_grace_seconds": 5},
+        }
+    )
+
+
+def demo_runtime_config(base: dict[str, Any]) -> dict[str, Any]:
+    raw = dict(base)
+    for name in (
+        "pull_dsco_orders",
+        "push_to_lingxing",
+        "ack_to_dsco",
+        "ship_to_dsco",
+        "invoice_to_dsco",
+        "sync_stock",
+    ):
+        raw["jobs"][name].update(enable=True, cron=FAST_CRON)
+    raw["jobs"]["sync_stock"].update(sync=True, cron="0 * * * * *")
+    raw["mapping"] = {
+        "shop": dict(RETAILERS),
+        "warehouse": {WAREHOUSE[0]: WAREHOUSE[1]},
+        "sku": {},
+        "shipment": {f"{WAREHOUSE[0]}-{SERVICE_LEVEL}": LOGISTICS_TYPE},
+    }
+    return raw
+
+
+def seed(dsco: DscoSandbox, lingxing: LingxingSandbox, orders: int) -> None:
+    for retailer, store in RETAILERS.items():
+        lingxing.add_store(store, name=f"DSCO retailer {retailer}")
+    lingxing.add_warehouse(int(WAREHOUSE[1]), name="Demo NJ warehouse")
+    lingxing.add_logistics_type(LOGISTICS_TYPE)
+    dsco.add_warehouses([WAREHOUSE[0]])
+    for i in range(1, 21):
+        lingxing.add_inventory(wid=int(WAREHOUSE[1]), sku=f"SKU-{i:04}", quantity=10 * i)
+    dsco.generate_orders(
+        count=orders,
+        min_lines=1,
+        max_lines=3,
+        max_quantity=2,
+        retailer_ids=tuple(RETAILERS),
+        warehouse_codes=(WAREHOUSE[0],),
+        service_levels=(SERVICE_LEVEL,),
+        created_start=datetime.now(UTC) - timedelta(hours=2),
+        created_step_seconds=30,
+    )
+
+
+async def warehouse_loop(lingxing: LingxingSandbox, interval: float = 10.0) -> None:
+    """Stand in for people in Lingxing: review new orders, ship reviewed ones a round later."""
+    counter = 0
+    while True:
+        await asyncio.sleep(interval)
+        for order in list(lingxing.book.orders.values()):
+            po = order.platform_order_no
+            if order.status == 4:
+                lingxing.review(po, global_order_no=order.global_order_no)
+            elif order.status == 5:
+                counter += 1
+                lingxing.ship(
+                    po, tracking_no=f"1ZDEMO{counter:010}", global_order_no=order.global_order_no
+                )
+
+
+async def _demo(orders: int, port: int) -> None:
+    from daemon.app import Daemon, install_signal_handlers
+
+    password = secrets.token_urlsafe(12)
+    dsco_app = create_dsco_app(token=DSCO_TOKEN)
+    lx_app = create_lingxing_app(app_id=LX_APP_ID, app_secret=LX_APP_SECRET)
+    seed(dsco_app[DSCO_KEY], lx_app[LINGXING_KEY], orders)
+    state = Path("var/demo")
+    # Each demo starts clean: the sandboxes are fresh, so old local rows would point nowhere.
+    shutil.rmtree(state, ignore_errors=True)
+    async with AsyncExitStack() as stack:
+        dsco_url = await stack.enter_async_context(serve(dsco_app, "127.0.0.1", port + 1))
+        lx_url = await stack.enter_async_context(serve(lx_app, "127.0.0.1", port + 2))
+        settings = demo_settings(port, dsco_url, lx_url, password, state)
+        daemon = Daemon(settings, on_started=_enable_jobs)
+        install_signal_handlers(daemon)
+        warehouse = asyncio.create_task(warehouse_loop(lx_app[LINGXING_KEY]))
+        print(f"\n  admin:    http://127.0.0.1:{port}/admin/   password: {password}")
+        print(f"  DSCO sandbox {dsco_url}   Lingxing sandbox {lx_url}   Ctrl-C stops\n")
+        try:
+            await daemon.serve()
+        finally:
+            warehouse.cancel()
+            await asyncio.gather(warehouse, return_exceptions=True)
+    logger.info("demo stopped")
+
+
+async def _enable_jobs(core: Any) -> None:
+    from jobs.runtime_config import config_to_json
+
+    raw = demo_runtime_config(config_to_json(core.config.snapshot.config))
+    await core.config.save(raw, domain=core.config.domain)

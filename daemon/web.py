@@ -1,0 +1,62 @@
+"""The HTTP app: health endpoints now; the admin UI/API and open API mount here (SPEC §8, §9)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from daemon.core import Core
+from daemon.metrics import render_metrics
+from daemon.scheduler import Scheduler
+from daemon.settings import Settings
+
+CORE = web.AppKey("core", Core)
+SCHEDULER = web.AppKey("scheduler", Scheduler)
+SETTINGS = web.AppKey("settings", Settings)
+
+
+def create_web_app(
+    *, core: Core, scheduler: Scheduler | None, settings: Settings
+) -> web.Application:
+    app = web.Application()
+    app[CORE] = core
+    if scheduler is not None:
+        app[SCHEDULER] = scheduler
+    app[SETTINGS] = settings
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    core = request.app[CORE]
+    scheduler = request.app.get(SCHEDULER)
+    checks = {
+        "database": await _database_ok(core),
+        "runtime_config": core.config.loaded,
+        "scheduler": scheduler is not None and scheduler.alive(within=10.0),
+    }
+    ready = all(checks.values())
+    return web.json_response(
+        {"status": "ready" if ready else "not_ready", "checks": checks},
+        status=200 if ready else 503,
+    )
+
+
+async def _database_ok(core: Core) -> bool:
+    try:
+        async with asyncio.timeout(2):
+            return bool(await core.pool.fetchval("SELECT 1") == 1)
+    except Exception:  # any failure means "not reachable right now"
+        return False
+
+
+async def metrics(request: web.Request) -> web.Response:
+    body = await render_metrics(request.app[CORE])
+    return web.Response(text=body, content_type="text/plain", charset="utf-8")
