@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 _log = logging.getLogger("db.embedded")
+# pgserver narrates every command it runs at INFO; only its warnings matter to an operator.
+logging.getLogger("pgserver").setLevel(logging.WARNING)
 
 
 def _start(pgdata: Path) -> Any:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -30,19 +32,41 @@ def with_database(dsn: str, name: str) -> str:
     return urlunsplit(parts._replace(path="/" + name))
 
 
+def outside_pytest_tmp(prefix: str) -> Path:
+    """A private directory for PostgreSQL data outside pytest's basetemp.
+
+    Run as root, pgserver starts the server as a separate ``pgserver`` user and opens up the
+    directories above the data for it; pytest re-tightens its own temp root to 0700 on every
+    run, which would cut a running server off from its data.
+    """
+    return Path(tempfile.mkdtemp(prefix=prefix))
+
+
 @pytest.fixture(scope="session")
-def pg_server_dsn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def pg_server_dsn() -> Iterator[str]:
     url = os.environ.get("TEST_DATABASE_URL")
     if url:
         yield url
         return
     from pgserver.postgres_server import get_server
 
-    server = get_server(tmp_path_factory.mktemp("pg"), cleanup_mode="delete")
+    base = outside_pytest_tmp("dl-test-pg-")
+    server = get_server(base / "pgdata", cleanup_mode="delete")
     try:
         yield str(server.get_uri())
     finally:
         server.cleanup()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def state_dir() -> Iterator[Path]:
+    """A daemon ``base.state_dir`` (embedded PostgreSQL lives in it), removed afterwards."""
+    base = outside_pytest_tmp("dl-test-state-")
+    try:
+        yield base
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 async def _admin(dsn: str, *statements: str) -> None:

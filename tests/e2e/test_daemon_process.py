@@ -46,12 +46,12 @@ async def _get(url: str) -> int:
 
 
 async def test_daemon_starts_with_embedded_postgres_and_stops_cleanly(
-    tmp_path: Path, notify_socket: socket.socket
+    tmp_path: Path, state_dir: Path, notify_socket: socket.socket
 ) -> None:
     port = free_port()
     config = tmp_path / "env.yaml"
     config.write_text(
-        f"base:\n  listen_addr: 127.0.0.1:{port}\n  state_dir: {tmp_path / 'state'}\n"
+        f"base:\n  listen_addr: 127.0.0.1:{port}\n  state_dir: {state_dir}\n"
         "admin:\n  password: demo-password\nlog:\n  format: json\n"
     )
     env = {
@@ -71,14 +71,21 @@ async def test_daemon_starts_with_embedded_postgres_and_stops_cleanly(
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
+    assert proc.stderr is not None
+    stderr_task = asyncio.create_task(proc.stderr.read())
     try:
-        await _messages(notify_socket, b"READY=1", timeout=120)
+        ready = asyncio.create_task(_messages(notify_socket, b"READY=1", timeout=120))
+        await asyncio.wait({ready, stderr_task}, return_when=asyncio.FIRST_COMPLETED)
+        assert ready.done(), (
+            "daemon exited before READY=1:\n" + stderr_task.result().decode()[-3000:]
+        )
+        ready.result()
         # READY=1 promises a working listener, database and scheduler.
         assert await _get(f"http://127.0.0.1:{port}/healthz") == 200
         assert await _get(f"http://127.0.0.1:{port}/readyz") == 200
         pings = await _messages(notify_socket, b"WATCHDOG=1", timeout=10)
         assert any(b"WATCHDOG=1" in m for m in pings)
-        assert (tmp_path / "state" / "pgdata" / "PG_VERSION").exists()
+        assert (state_dir / "pgdata" / "PG_VERSION").exists()
         proc.send_signal(signal.SIGTERM)
         await _messages(notify_socket, b"STOPPING=1", timeout=30)
         assert await asyncio.wait_for(proc.wait(), timeout=60) == 0
@@ -86,6 +93,6 @@ async def test_daemon_starts_with_embedded_postgres_and_stops_cleanly(
         if proc.returncode is None:
             proc.kill()
             await proc.wait()
-    stderr = (await proc.stderr.read()).decode() if proc.stderr else ""
+    stderr = (await stderr_task).decode()
     assert "demo-password" not in stderr
-    assert not (tmp_path / "state" / "pgdata" / "postmaster.pid").exists(), "postgres stopped"
+    assert not (state_dir / "pgdata" / "postmaster.pid").exists(), "postgres stopped"

@@ -1,0 +1,179 @@
+"""Pure builder: one DSCO order + the runtime mappings → one Lingxing manual order (SPEC §6.2).
+
+Field rules (seed §6.2, minimal fields):
+
+* ``store_id`` = ``mapping.shop[dscoRetailerId]`` (missing → skip ``missing_mapping_shop``);
+* ``platform_order_no`` = ``poNumber``;
+* ``receiver_country_code`` = ``shipping.country`` upper-cased, ``US`` when empty;
+* ``receiver_name`` = ``shipping.name``, else ``firstName lastName``; ``city``;
+  ``address_line1`` = ``shipping.address1``, else ``shipping.address[0]``;
+* ``wid`` = ``mapping.warehouse[<shipWarehouseCode or requestedWarehouseCode>]`` (may be absent);
+  with a ``wid``, ``logistics_type_id`` = ``mapping.shipment["<warehouse code>-<service level>"]``
+  is required (missing → skip ``missing_mapping_shipment``);
+* one item per DSCO line: ``msku`` = ``partnerSku`` else ``sku`` (no SKU mapping on push),
+  ``quantity``, ``unit_price`` by :func:`unit_price`. A line without a price skips the whole order.
+
+Decision (SPEC §6.2 "decide and document"): state, postal code and phone are **not** sent. The
+seed's minimal-field rule asks for nothing beyond the list above, these fields are not in
+Lingxing's public create-order document (they only work once Lingxing grants an extra address
+permission, so sending them could get orders rejected), and the phone is buyer data we would
+rather not copy around. Lingxing completes the address from its own order import if needed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from pydantic import ValidationError
+
+from jobs.order_fields import service_level, warehouse_code
+from jobs.runtime_config import MappingConfig
+from sdk.dsco.responses import DscoOrder, OrderLineItem, OrderShipping
+from sdk.lingxing.models import CreateOrder, CreateOrderItem
+
+__all__ = [
+    "DEFAULT_COUNTRY",
+    "BuiltOrder",
+    "Skip",
+    "build_order",
+    "receiver_name",
+    "shipment_key",
+    "unit_price",
+]
+
+DEFAULT_COUNTRY = "US"
+
+
+@dataclass(frozen=True)
+class BuiltOrder:
+    """A ready create-order element and the store it goes to."""
+
+    store_id: str
+    order: CreateOrder
+
+
+@dataclass(frozen=True)
+class Skip:
+    """Why an order cannot be pushed: a stable reason code and a data-free detail."""
+
+    reason: str
+    detail: str = ""
+
+
+def unit_price(line: OrderLineItem) -> Decimal | None:
+    """The price rule shared by push and invoice: the first positive of ``consumerPriceWithTax``,
+    ``consumerPrice``, ``retailPrice``, ``expectedCost``; None when none is usable.
+
+    Zero counts as "no price": DSCO fills unknown prices with 0, and sending a 0 price would
+    create a free order in Lingxing instead of surfacing the data gap."""
+    return line.unit_price
+
+
+def shipment_key(order: DscoOrder) -> str:
+    """The ``mapping.shipment`` key: ``<shipWarehouseCode or requestedWarehouseCode>-<level>``."""
+    return f"{warehouse_code(order)}-{service_level(order)}"
+
+
+def receiver_name(shipping: OrderShipping) -> str:
+    """``shipping.name``, else ``firstName lastName`` (whichever parts exist)."""
+    if shipping.name and shipping.name.strip():
+        return shipping.name.strip()
+    parts = (shipping.first_name, shipping.last_name)
+    return " ".join(p.strip() for p in parts if p and p.strip())
+
+
+def _address_line1(shipping: OrderShipping) -> str:
+    if shipping.address1 and shipping.address1.strip():
+        return shipping.address1.strip()
+    first = (shipping.address or [""])[0]
+    return first.strip() if isinstance(first, str) else ""
+
+
+def _country(shipping: OrderShipping) -> str | Skip:
+    country = (shipping.country or "").strip().upper()
+    if not country:
+        return DEFAULT_COUNTRY
+    if len(country) != 2 or not country.isalpha():
+        return Skip("bad_country_code", f"country has {len(country)} characters, want 2 letters")
+    return country
+
+
+def _item(line: OrderLineItem, index: int) -> CreateOrderItem | Skip:
+    where = f"line={line.line_number if line.line_number is not None else index + 1}"
+    msku = (line.partner_sku or "").strip() or (line.sku or "").strip()
+    if not msku:
+        return Skip("missing_sku", where)
+    if line.quantity is None or line.quantity < 1:
+        return Skip("bad_quantity", f"{where} sku={msku}")
+    price = unit_price(line)
+    if price is None:
+        return Skip("missing_unit_price", f"{where} sku={msku}")
+    return CreateOrderItem(msku=msku, quantity=line.quantity, unit_price=price)
+
+
+def _items(order: DscoOrder) -> list[CreateOrderItem] | Skip:
+    if not order.line_items:
+        return Skip("no_lines")
+    items: list[CreateOrderItem] = []
+    for index, line in enumerate(order.line_items):
+        item = _item(line, index)
+        if isinstance(item, Skip):
+            return item  # never a partial order
+        items.append(item)
+    return items
+
+
+def _logistics(order: DscoOrder, mapping: MappingConfig) -> dict[str, str] | Skip:
+    """``wid`` and ``logistics_type_id`` (both or neither)."""
+    wid = mapping.warehouse.get(warehouse_code(order), "")
+    if not wid:
+        return {}
+    key = shipment_key(order)
+    logistics_type_id = mapping.shipment.get(key, "")
+    if not logistics_type_id:
+        return Skip("missing_mapping_shipment", f"key={key}")
+    return {"wid": wid, "logistics_type_id": logistics_type_id}
+
+
+def _address(shipping: OrderShipping | None) -> dict[str, str] | Skip:
+    shipping = shipping or OrderShipping()
+    country = _country(shipping)
+    if isinstance(country, Skip):
+        return country
+    fields = {
+        "receiver_name": receiver_name(shipping),
+        "city": (shipping.city or "").strip(),
+        "address_line1": _address_line1(shipping),
+    }
+    missing = [name for name, value in fields.items() if not value]
+    if missing:
+        return Skip("missing_address_fields", f"fields={','.join(missing)}")
+    return {"receiver_country_code": country, **fields}
+
+
+def build_order(order: DscoOrder, mapping: MappingConfig) -> BuiltOrder | Skip:
+    """The Lingxing order for ``order``, or why it must be skipped (checks in SPEC order)."""
+    store_id = mapping.shop.get(order.dsco_retailer_id or "", "")
+    if not store_id:
+        return Skip("missing_mapping_shop", f"dscoRetailerId={order.dsco_retailer_id or ''}")
+    if not order.po_number:
+        return Skip("missing_po_number")
+    address = _address(order.shipping)
+    if isinstance(address, Skip):
+        return address
+    logistics = _logistics(order, mapping)
+    if isinstance(logistics, Skip):
+        return logistics
+    items = _items(order)
+    if isinstance(items, Skip):
+        return items
+    try:
+        built = CreateOrder.model_validate(
+            {"platform_order_no": order.po_number, **address, **logistics, "items": items}
+        )
+    except ValidationError as exc:
+        # Field locations only: the values are buyer data.
+        where = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
+        return Skip("invalid_order", f"fields={','.join(where[:5])}")
+    return BuiltOrder(store_id=store_id, order=built)

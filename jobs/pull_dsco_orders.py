@@ -1,0 +1,146 @@
+"""``pull_dsco_orders``: DSCO orders → local table (SPEC §6.1, D2–D4).
+
+Scheduled: a created-since sweep from the newest stored create time minus the lookback, then an
+updated-since sweep from the newest stored update time minus the lookback (late changes and
+cancellations). Manual: ``[start, end)`` on the create time. Single PO: ``GET /order/``.
+Every page is one bulk upsert; one bad order never stops its page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from db import orders as q
+from jobs.context import JobContext, JobError
+from jobs.order_fields import derive_order
+from sdk.dsco.client import DscoClient
+
+EPOCH = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())  # empty table: start here (seed §6.1)
+UNTIL_MARGIN = 10  # DSCO wants `until` at least 5 s in the past
+
+
+@dataclass(frozen=True)
+class Window:
+    start: int
+    end: int
+    keep_from: int | None = None  # manual window: only orders created in [keep_from, end)
+    # POs already counted this run: the updated-since sweep re-reads recent orders.
+    seen: set[str] = field(default_factory=set, compare=False)
+
+
+async def run(ctx: JobContext) -> None:
+    try:
+        await _run(ctx, ctx.clients.require_dsco())
+    finally:
+        ctx.counters.ok = ctx.counters.total - ctx.counters.fail - ctx.counters.skip
+
+
+async def _run(ctx: JobContext, dsco: DscoClient) -> None:
+    if ctx.po_number:
+        await _pull_one(ctx, dsco, ctx.po_number)
+        return
+    per_page = min(max(ctx.size, 10), 1000)
+    until = ctx.now() - UNTIL_MARGIN
+    if "start" in ctx.overrides:
+        window = _manual_window(ctx, until)
+        pages = dsco.iter_order_pages(
+            created_since=_dt(window.start), until=_dt(window.end), per_page=per_page
+        )
+        await _store_pages(ctx, pages, window)
+        return
+    lookback = ctx.config.jobs.pull_dsco_orders.lookback_seconds
+    seen: set[str] = set()
+    created_from = (await q.newest_create_time(ctx.pool) or EPOCH + lookback) - lookback
+    await _store_pages(
+        ctx,
+        dsco.iter_order_pages(
+            created_since=_dt(min(created_from, until - 1)), until=_dt(until), per_page=per_page
+        ),
+        Window(created_from, until, seen=seen),
+    )
+    updated_from = await q.newest_update_time(ctx.pool)
+    if updated_from is not None:
+        since = min(updated_from - lookback, until - 1)
+        await _store_pages(
+            ctx,
+            dsco.iter_order_pages(updated_since=_dt(since), until=_dt(until), per_page=per_page),
+            Window(since, until, seen=seen),
+        )
+
+
+def _manual_window(ctx: JobContext, until: int) -> Window:
+    start = int(ctx.overrides["start"])
+    end = min(int(ctx.overrides.get("end", until)), until)
+    if end <= start:
+        raise JobError(f"empty pull window: start {start} is not before end {end}")
+    if end - start > ctx.env.max_range_days * 86400:
+        raise JobError(f"pull window longer than {ctx.env.max_range_days} days")
+    return Window(start, end, keep_from=start)
+
+
+def _dt(ts: int) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+async def _store_pages(
+    ctx: JobContext, pages: AsyncIterator[list[dict[str, Any]]], window: Window
+) -> None:
+    async for page in pages:
+        rows = [row for raw in page if (row := _derive(ctx, raw, window)) is not None]
+        outcomes = await q.upsert_orders(ctx.pool, rows, ctx.now())
+        for outcome in outcomes:
+            _log_outcome(ctx, outcome)
+
+
+def _derive(ctx: JobContext, raw: dict[str, Any], window: Window) -> q.OrderUpsert | None:
+    derived = derive_order(raw)
+    key = derived.po_number if not isinstance(derived, str) else repr(raw.get("poNumber"))
+    if key in window.seen:
+        return None if isinstance(derived, str) else derived  # counted by the first sweep
+    window.seen.add(key)
+    ctx.counters.total += 1
+    if isinstance(derived, str):
+        ctx.counters.fail += 1
+        po = raw.get("poNumber") if isinstance(raw.get("poNumber"), str) else ""
+        ctx.log.bind(po_number=po).warning("order skipped reason={}", derived)
+        return None
+    if window.keep_from is not None and not (
+        window.keep_from <= derived.dsco_create_time < window.end
+    ):
+        ctx.counters.skip += 1
+        return None
+    return derived
+
+
+def _log_outcome(ctx: JobContext, outcome: q.UpsertOutcome) -> None:
+    log = ctx.log.bind(po_number=outcome.po_number)
+    if outcome.inserted:
+        ctx.counters.advanced += 1
+        log.info("order ok reason=inserted status={}", outcome.new_status)
+    elif outcome.old_status != outcome.new_status:
+        if outcome.new_status == q.STATUS_CANCELLED and (outcome.old_status or 0) >= 2:
+            log.warning(
+                "order cancelled in DSCO after it reached Lingxing (status {}): cancel it there",
+                outcome.old_status,
+            )
+        else:
+            log.info(
+                "order ok reason=status_changed {} -> {}", outcome.old_status, outcome.new_status
+            )
+    elif outcome.changed:
+        log.debug("order ok reason=updated")
+
+
+async def _pull_one(ctx: JobContext, dsco: DscoClient, po_number: str) -> None:
+    raw = await dsco.get_order(po_number)
+    if raw is None:
+        ctx.counters.total += 1
+        ctx.counters.skip += 1
+        ctx.log.warning("order skipped reason=not_found_in_dsco")
+        return
+    rows = [row for row in [_derive(ctx, raw, Window(0, 2**62))] if row is not None]
+    for outcome in await q.upsert_orders(ctx.pool, rows, ctx.now()):
+        _log_outcome(ctx, outcome)

@@ -1,0 +1,175 @@
+"""``sync_stock``: Lingxing warehouse inventory → DSCO inventory (SPEC §6.6, D10).
+
+1. Per ``mapping.warehouse`` pair (DSCO code → WID) every page of Lingxing's inventory details
+   (the SDK keeps that endpoint at one request in flight), ``product_valid_num`` SUMMED per SKU.
+2. Lingxing SKU → DSCO SKU through the reverse ``mapping.sku`` (same name by default).
+3. DSCO's current quantities: one ``GET /inventory`` per SKU (bounded concurrency; the SDK
+   enforces DSCO's rates). ``use_stream`` is accepted but the DSCO client has no stream read
+   yet, so it reads per SKU as well (logged once). A failed read fails that SKU's rows only.
+4. One ``dsco_warehouse_sync`` row per (warehouse, SKU) — every mapped warehouse of a SKU, 0
+   where Lingxing has none — inserted in bulk.
+5. When writing: ``POST /inventory/batch/small`` in chunks of ``size`` items, ONE item per SKU
+   with ALL its warehouses and ``quantityAvailable`` = their sum (see :mod:`jobs.stock_write`).
+
+Per-run overrides (``ctx.overrides``, for the open API):
+- ``dry_run`` (bool): True never writes to DSCO; False writes even when ``sync`` is off.
+  Absent: the job's ``sync`` option decides.
+- ``items`` (list of ``{"sku", "warehouse", "quantity"}``): use these instead of reading
+  Lingxing. ``sku`` is the DSCO SKU, ``warehouse`` a DSCO warehouse code of
+  ``mapping.warehouse``, ``quantity`` an integer ≥ 0; only the given warehouses are sent for
+  each SKU; the same (sku, warehouse) twice is refused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import Any
+
+from db import warehouse_sync as q
+from jobs.context import JobContext, JobError
+from jobs.runtime_config import ReverseMappingConflictError, reverse_mapping
+from jobs.stock_plan import (
+    REASON_COMPARED,
+    REASON_NOT_FOUND,
+    SkuPlan,
+    build_rows,
+    dsco_quantities,
+    plan_skus,
+    sum_by_sku,
+)
+from jobs.stock_write import write_inventory
+from sdk._errors import SdkError
+from sdk.dsco.client import DscoClient
+from sdk.lingxing.client import LingxingClient
+
+READ_CONCURRENCY = 10
+LINGXING_PAGE = 800  # the endpoint's maximum
+
+
+async def run(ctx: JobContext) -> None:
+    """Entry point registered as ``sync_stock``."""
+    dsco = ctx.clients.require_dsco()
+    codes = dict(ctx.config.mapping.warehouse)  # DSCO code → Lingxing WID
+    if not codes:
+        raise JobError("mapping.warehouse is empty: nothing to sync")
+    write = _should_write(ctx)
+    if "items" in ctx.overrides:
+        plans = _plans_from_items(ctx, codes)
+    else:
+        stock = await _read_lingxing(ctx, ctx.clients.require_lingxing(), codes)
+        plans = plan_skus(stock, codes, _sku_reverse(ctx))
+    if ctx.config.jobs.sync_stock.use_stream:
+        ctx.log.info("use_stream is set but the DSCO client has no stream read: reading per SKU")
+    await _read_dsco(ctx, dsco, plans)
+    now = ctx.now()
+    rows = [row for plan in plans for row in build_rows(plan, codes, now, REASON_COMPARED)]
+    ids = await q.insert_rows(ctx.pool, rows, now)
+    calls = await write_inventory(ctx, dsco, plans, rows, ids) if write else 0
+    _finish(ctx, plans, len(rows), write, calls)
+
+
+def _should_write(ctx: JobContext) -> bool:
+    dry_run = ctx.overrides.get("dry_run")
+    if dry_run is None:
+        return ctx.config.jobs.sync_stock.sync
+    if not isinstance(dry_run, bool):
+        raise JobError("overrides.dry_run must be true or false")
+    return not dry_run
+
+
+def _sku_reverse(ctx: JobContext) -> dict[str, str]:
+    try:
+        return reverse_mapping(ctx.config.mapping.sku)
+    except ReverseMappingConflictError as exc:  # validation on save prevents it (D11)
+        raise JobError(f"mapping.sku cannot be reversed: {exc}") from None
+
+
+async def _read_lingxing(
+    ctx: JobContext, lingxing: LingxingClient, codes: Mapping[str, str]
+) -> dict[str, dict[str, int]]:
+    """DSCO code → Lingxing SKU → summed available quantity (warehouses one after another:
+    the endpoint allows one request in flight anyway)."""
+    stock: dict[str, dict[str, int]] = {}
+    for code, wid in codes.items():
+        pairs: list[tuple[str, int]] = []
+        async for page in lingxing.iter_inventory_details(wid, page_size=LINGXING_PAGE):
+            pairs += [(r.sku, r.product_valid_num) for r in page if str(r.wid) == wid]
+        stock[code] = sum_by_sku(pairs)
+        ctx.log.info("lingxing stock read warehouse={} wid={} rows={}", code, wid, len(pairs))
+    return stock
+
+
+async def _read_dsco(ctx: JobContext, dsco: DscoClient, plans: list[SkuPlan]) -> None:
+    gate = asyncio.Semaphore(READ_CONCURRENCY)
+
+    async def read(plan: SkuPlan) -> None:
+        if plan.failure:
+            return
+        async with gate:
+            try:
+                item = await dsco.get_inventory(plan.sku, item_key="sku")
+            except SdkError as exc:
+                plan.failure = f"dsco_read_failed: {exc}"[:500]
+                return
+        found = dsco_quantities(item)
+        if found is None:
+            plan.failure = REASON_NOT_FOUND
+        else:
+            plan.dsco = found
+
+    await asyncio.gather(*(read(plan) for plan in plans))
+
+
+def _plans_from_items(ctx: JobContext, codes: Mapping[str, str]) -> list[SkuPlan]:
+    items = ctx.overrides["items"]
+    if not isinstance(items, list):
+        raise JobError("overrides.items must be a list of {sku, warehouse, quantity}")
+    plans: dict[str, SkuPlan] = {}
+    for index, item in enumerate(items):
+        sku, code, quantity = _item_fields(item, index, codes)
+        plan = plans.setdefault(sku, SkuPlan(sku=sku, lx_sku=ctx.config.mapping.sku.get(sku, sku)))
+        if code in plan.lingxing:
+            raise JobError(f"overrides.items[{index}]: {sku} / {code} given twice")
+        plan.lingxing[code] = quantity
+    return sorted(plans.values(), key=lambda p: p.sku)
+
+
+def _item_fields(item: Any, index: int, codes: Mapping[str, str]) -> tuple[str, str, int]:
+    where = f"overrides.items[{index}]"
+    if not isinstance(item, Mapping):
+        raise JobError(f"{where}: expected an object")
+    sku, code, quantity = item.get("sku"), item.get("warehouse"), item.get("quantity")
+    if not isinstance(sku, str) or not sku:
+        raise JobError(f"{where}.sku: expected a non-empty string")
+    if not isinstance(code, str) or code not in codes:
+        raise JobError(f"{where}.warehouse: not a warehouse code of mapping.warehouse")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
+        raise JobError(f"{where}.quantity: expected an integer >= 0")
+    return sku, code, quantity
+
+
+def _finish(ctx: JobContext, plans: list[SkuPlan], rows: int, write: bool, calls: int) -> None:
+    failed = [p for p in plans if p.failure]
+    for plan in failed:
+        ctx.log.warning("sku failed sku={} reason={}", plan.sku, plan.failure)
+    ctx.counters.total = len(plans)
+    ctx.counters.fail = len(failed)
+    ctx.counters.ok = len(plans) - len(failed)
+    if write:
+        ctx.counters.advanced = ctx.counters.ok
+    ctx.report = {
+        "skus": len(plans),
+        "rows": rows,
+        "failed_skus": len(failed),
+        "written": write,
+        "update_calls": calls,
+    }
+    ctx.log.info(
+        "stock sync done skus={} rows={} failed={} written={} update_calls={}",
+        len(plans),
+        rows,
+        len(failed),
+        write,
+        calls,
+    )

@@ -1,0 +1,139 @@
+"""Helpers for the ship/invoice pipeline tests: a runner with the real ship and invoice jobs on
+the ``vendors`` harness, DSCO orders seeded in the sandbox and stored as rows in a chosen status,
+outbound orders in the Lingxing sandbox, log capture."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from loguru import logger
+
+from db import orders as q
+from db.pool import connect
+from jobs import invoice_to_dsco, ship_to_dsco
+from jobs.context import JobEnv, RunResult
+from jobs.order_fields import derive_order
+from jobs.registry import JobSpec, Registry
+from jobs.runner import Runner
+from tests.integration.vendors import Vendors
+
+STORE = "111"
+RETAILER = "1000023456"
+MAPPING: dict[str, dict[str, str]] = {"shop": {RETAILER: STORE}}
+SHIP_PATH = "/order/shipment/batch/small"
+INVOICE_PATH = "/invoice/batch/small"
+WMS_PATH = "/erp/sc/routing/wms/order/wmsOrderList"
+
+
+def registry() -> Registry:
+    both = {"needs_dsco": True, "needs_lingxing": True}
+    return Registry(
+        [
+            JobSpec("ship_to_dsco", ship_to_dsco.run, input_status=3, **both),
+            JobSpec("invoice_to_dsco", invoice_to_dsco.run, input_status=4, **both),
+        ]
+    )
+
+
+@dataclass
+class Pipeline:
+    vendors: Vendors
+    runner: Runner
+
+    async def run(self, job: str, **kwargs: Any) -> RunResult:
+        result = await self.runner.run(job, trigger="manual", **kwargs)
+        assert result.status == "ok", result
+        return result
+
+    async def row(self, po: str) -> q.OrderRow:
+        row = await q.get_order(self.vendors.pool, po)
+        assert row is not None
+        return row
+
+    async def status(self, po: str) -> int:
+        return (await self.row(po)).status
+
+    async def seed(
+        self, count: int = 1, *, status: int = 3, dsco_status: str = "shipment_pending", **spec: Any
+    ) -> list[str]:
+        """DSCO orders in the sandbox, stored locally as rows in ``status``."""
+        pos = self.vendors.dsco.generate_orders(count=count, status=dsco_status, **spec)
+        rows = []
+        for po in pos:
+            raw = self.vendors.dsco.order(po)
+            assert raw is not None
+            derived = derive_order(raw)
+            assert not isinstance(derived, str), derived
+            rows.append(dataclasses.replace(derived, initial_status=status))
+        await q.upsert_orders(self.vendors.pool, rows, 1_700_000_000)
+        return pos
+
+    def lines(self, po: str) -> list[dict[str, Any]]:
+        raw = self.vendors.dsco.order(po)
+        assert raw is not None
+        lines: list[dict[str, Any]] = raw["lineItems"]
+        return lines
+
+    def outbound(self, po: str, tracking: str, items: list[tuple[str, int]], **kw: Any) -> str:
+        """A shipped outbound order (status 3) for ``po`` carrying ``(lingxing sku, count)``."""
+        products = [{"sku": sku, "count": count} for sku, count in items]
+        wo = self.vendors.lingxing.add_outbound(
+            po, products=products, tracking_no=tracking, sid=int(STORE), wid=26, **kw
+        )
+        return str(wo.wo_number)
+
+    def full_outbound(self, po: str, tracking: str, **kw: Any) -> str:
+        """One outbound order shipping every line of ``po`` in full."""
+        items = [(line["sku"], line["quantity"]) for line in self.lines(po)]
+        return self.outbound(po, tracking, items, **kw)
+
+    def dsco_calls(self, path: str) -> int:
+        return len(self.vendors.dsco.calls(path=path, method="POST"))
+
+    def packages(self, po: str) -> list[str]:
+        raw = self.vendors.dsco.order(po)
+        assert raw is not None
+        return [p["trackingNumber"] for p in raw.get("packages") or []]
+
+
+async def setup(vendors: Vendors, db_dsn: str, **jobs: dict[str, Any]) -> Pipeline:
+    vendors.lingxing.add_store(STORE, store_name="DSCO test store", platform_code=10008)
+    await vendors.configure(mapping=MAPPING, jobs=jobs)
+    runner = Runner(
+        registry=registry(),
+        pool=vendors.pool,
+        connect=lambda: connect(db_dsn),
+        config=vendors.config,
+        clients=vendors.clients,
+        env=JobEnv(lingxing_platform_code=10008),
+    )
+    return Pipeline(vendors, runner)
+
+
+@contextmanager
+def captured_logs() -> Iterator[list[str]]:
+    """Every log line (its po_number, then the message) written inside the block."""
+    lines: list[str] = []
+    sink = logger.add(
+        lambda m: lines.append(f"{m.record['extra'].get('po_number', '')} {m.record['message']}"),
+        level="DEBUG",
+    )
+    try:
+        yield lines
+    finally:
+        logger.remove(sink)
+
+
+def reasons(lines: list[str], po: str) -> list[str]:
+    """The ``reason=`` codes logged for ``po``."""
+    return [
+        word.removeprefix("reason=")
+        for line in lines
+        if line.startswith(po + " ")
+        for word in line.split()
+        if word.startswith("reason=")
+    ]
