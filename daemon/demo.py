@@ -122,12 +122,12 @@ def demo_runtime_config(base: dict[str, Any]) -> dict[str, Any]:
 
 def seed(dsco: DscoSandbox, lingxing: LingxingSandbox, orders: int) -> None:
     for retailer, store in RETAILERS.items():
-        lingxing.add_store(store, name=f"DSCO retailer {retailer}")
+        lingxing.add_store(store, store_name=f"DSCO retailer {retailer}", platform_code=PLATFORM_CODE)
     lingxing.add_warehouse(int(WAREHOUSE[1]), name="Demo NJ warehouse")
     lingxing.add_logistics_type(LOGISTICS_TYPE)
     dsco.add_warehouses([WAREHOUSE[0]])
     for i in range(1, 21):
-        lingxing.add_inventory(wid=int(WAREHOUSE[1]), sku=f"SKU-{i:04}", quantity=10 * i)
+        lingxing.add_inventory(int(WAREHOUSE[1]), f"SKU-{i:04}", 10 * i)
     dsco.generate_orders(
         count=orders,
         min_lines=1,
