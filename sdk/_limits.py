@@ -1,0 +1,241 @@
+"""Client-side limits and counters shared by the vendor clients.
+
+* :class:`ConcurrencyLimiter` — at most N requests in flight per endpoint key (Lingxing's
+  "token bucket" is really an in-flight cap: tokens come back when a request completes).
+* :class:`RateLimiter` — request-rate limits per endpoint key (N per second and/or M per
+  minute, token buckets; DSCO documents these).
+* :class:`CallStats` — in-memory counters the daemon can export as metrics.
+* :func:`run_all` — run coroutines concurrently and raise the first real error (not an
+  ``ExceptionGroup``), cancelling the rest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections import Counter, defaultdict
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sdk._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    AuthenticationError,
+    DecodeError,
+    NotFoundError,
+    RateLimitError,
+    SdkError,
+    ServerError,
+    ValidationError,
+)
+
+__all__ = [
+    "CallStats",
+    "ConcurrencyLimiter",
+    "Rate",
+    "RateLimiter",
+    "outcome_label",
+    "run_all",
+]
+
+T = TypeVar("T")
+
+
+class ConcurrencyLimiter:
+    """One ``asyncio.Semaphore`` per endpoint key; keys without a cap are unlimited."""
+
+    def __init__(self, caps: Mapping[str, int], *, default: int | None = None) -> None:
+        if any(cap < 1 for cap in caps.values()) or (default is not None and default < 1):
+            raise ValueError("concurrency caps must be >= 1")
+        self._caps = dict(caps)
+        self._default = default
+        self._semaphores: dict[str, asyncio.Semaphore] = {}
+        self._in_flight: Counter[str] = Counter()
+        self.peak: Counter[str] = Counter()
+
+    def cap(self, key: str) -> int | None:
+        """The in-flight cap of ``key`` (None = unlimited)."""
+        return self._caps.get(key, self._default)
+
+    def in_flight(self, key: str) -> int:
+        """Requests of ``key`` currently holding a slot."""
+        return self._in_flight[key]
+
+    @contextlib.asynccontextmanager
+    async def slot(self, key: str) -> AsyncIterator[None]:
+        """Hold one in-flight slot of ``key`` for the duration of the block."""
+        cap = self.cap(key)
+        if cap is None:
+            yield
+            return
+        semaphore = self._semaphores.setdefault(key, asyncio.Semaphore(cap))
+        async with semaphore:
+            self._in_flight[key] += 1
+            self.peak[key] = max(self.peak[key], self._in_flight[key])
+            try:
+                yield
+            finally:
+                self._in_flight[key] -= 1
+
+
+@dataclass(frozen=True)
+class Rate:
+    """A request-rate limit: up to ``per_second`` and/or ``per_minute`` requests."""
+
+    per_second: float | None = None
+    per_minute: float | None = None
+
+
+_TOKEN_EPSILON = 1e-9
+
+
+class _Bucket:
+    """Classic token bucket: ``capacity`` tokens, refilled continuously at ``refill`` per s."""
+
+    def __init__(self, capacity: float, refill: float, now: float) -> None:
+        self.capacity = capacity
+        self.refill = refill
+        self.tokens = capacity
+        self.updated = now
+
+    def wait_time(self, now: float) -> float:
+        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.refill)
+        self.updated = now
+        # Float refills can stop a hair short of a whole token (0.99999999999999994); asking
+        # for a 1e-17 s sleep would then never move any clock forward.
+        missing = 1.0 - self.tokens
+        return 0.0 if missing <= _TOKEN_EPSILON else missing / self.refill
+
+    def take(self) -> None:
+        self.tokens -= 1.0
+
+
+class RateLimiter:
+    """Waits until a request of a key fits every configured rate of that key (FIFO per key)."""
+
+    def __init__(
+        self,
+        rates: Mapping[str, Rate],
+        *,
+        default: Rate | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self._rates = dict(rates)
+        self._default = default
+        self._clock = clock
+        self._sleep = sleep
+        self._buckets: dict[str, list[_Bucket]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    def _buckets_for(self, key: str) -> list[_Bucket]:
+        if key not in self._buckets:
+            rate = self._rates.get(key, self._default) or Rate()
+            now = self._clock()
+            buckets = []
+            if rate.per_second:
+                buckets.append(_Bucket(rate.per_second, rate.per_second, now))
+            if rate.per_minute:
+                buckets.append(_Bucket(rate.per_minute, rate.per_minute / 60.0, now))
+            self._buckets[key] = buckets
+        return self._buckets[key]
+
+    async def acquire(self, key: str) -> float:
+        """Take one request slot of ``key``; returns the seconds spent waiting."""
+        buckets = self._buckets_for(key)
+        if not buckets:
+            return 0.0
+        waited = 0.0
+        # The lock makes callers queue in arrival order instead of racing for refills.
+        async with self._locks.setdefault(key, asyncio.Lock()):
+            while True:
+                wait = max(bucket.wait_time(self._clock()) for bucket in buckets)
+                if wait <= 0.0:
+                    for bucket in buckets:
+                        bucket.take()
+                    return waited
+                await self._sleep(wait)
+                waited += wait
+
+
+def outcome_label(err: SdkError | None) -> str:
+    """A short, stable metrics label for a call outcome."""
+    labels: tuple[tuple[type[SdkError], str], ...] = (
+        (RateLimitError, "rate_limited"),
+        (AuthenticationError, "auth"),
+        (NotFoundError, "not_found"),
+        (ServerError, "server_error"),
+        (ValidationError, "invalid"),
+        (APITimeoutError, "timeout"),
+        (APIConnectionError, "connection"),
+        (DecodeError, "decode"),
+    )
+    if err is None:
+        return "ok"
+    return next((label for cls, label in labels if isinstance(err, cls)), "error")
+
+
+class CallStats:
+    """In-memory counters for vendor calls (one instance may be shared by all clients).
+
+    ``calls[(vendor, endpoint, outcome)]`` counts every attempt; ``retries`` counts retries by
+    reason; ``rate_limit_waits`` / ``rate_limit_wait_seconds`` count waits caused by client-side
+    rate limiters and by vendor rate-limit answers.
+    """
+
+    def __init__(self) -> None:
+        self.calls: Counter[tuple[str, str, str]] = Counter()
+        self.retries: Counter[tuple[str, str, str]] = Counter()
+        self.rate_limit_waits: Counter[tuple[str, str]] = Counter()
+        self.rate_limit_wait_seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
+
+    def record_call(self, vendor: str, endpoint: str, outcome: str) -> None:
+        self.calls[(vendor, endpoint, outcome)] += 1
+
+    def record_retry(self, vendor: str, endpoint: str, reason: str) -> None:
+        self.retries[(vendor, endpoint, reason)] += 1
+
+    def record_wait(self, vendor: str, endpoint: str, seconds: float) -> None:
+        self.rate_limit_waits[(vendor, endpoint)] += 1
+        self.rate_limit_wait_seconds[(vendor, endpoint)] += seconds
+
+    def snapshot(self) -> dict[str, list[dict[str, object]]]:
+        """Plain data for exporters: lists of labelled values."""
+        return {
+            "calls": [
+                {"vendor": v, "endpoint": e, "outcome": o, "count": n}
+                for (v, e, o), n in sorted(self.calls.items())
+            ],
+            "retries": [
+                {"vendor": v, "endpoint": e, "reason": r, "count": n}
+                for (v, e, r), n in sorted(self.retries.items())
+            ],
+            "rate_limit_waits": [
+                {"vendor": v, "endpoint": e, "count": n, "seconds": self.rate_limit_wait_seconds[k]}
+                for k, n in sorted(self.rate_limit_waits.items())
+                for v, e in [k]
+            ],
+        }
+
+
+async def run_all(coros: Iterable[Coroutine[Any, Any, T]]) -> list[T]:
+    """Run ``coros`` concurrently; results in input order. On the first failure the others
+    are cancelled and that failure is raised as itself (not wrapped in an ExceptionGroup)."""
+    tasks: list[asyncio.Task[T]] = []
+    try:
+        async with asyncio.TaskGroup() as group:
+            tasks = [group.create_task(coro) for coro in coros]
+    except BaseExceptionGroup as group_error:
+        raise _first_leaf(group_error) from None
+    return [task.result() for task in tasks]
+
+
+def _first_leaf(group: BaseExceptionGroup[BaseException]) -> BaseException:
+    for exc in group.exceptions:
+        if isinstance(exc, BaseExceptionGroup):
+            return _first_leaf(exc)
+        if not isinstance(exc, asyncio.CancelledError):
+            return exc
+    return group.exceptions[0]
