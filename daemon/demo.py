@@ -30,6 +30,7 @@ from sdk.dsco.sandbox import create_app as create_dsco_app
 from sdk.lingxing.sandbox import LingxingSandbox
 from sdk.lingxing.sandbox import create_app as create_lingxing_app
 from sdk.lingxing.sandbox.keys import SANDBOX_KEY as LINGXING_KEY
+from sdk.lingxing.sandbox.lifecycle import ControlError
 
 # Sandbox-only credentials: they open nothing but the local stand-ins.
 DSCO_TOKEN = "demo-dsco-token"  # noqa: S105
@@ -122,12 +123,16 @@ def demo_runtime_config(base: dict[str, Any]) -> dict[str, Any]:
 
 def seed(dsco: DscoSandbox, lingxing: LingxingSandbox, orders: int) -> None:
     for retailer, store in RETAILERS.items():
-        lingxing.add_store(store, store_name=f"DSCO retailer {retailer}", platform_code=PLATFORM_CODE)
+        lingxing.add_store(
+            store, store_name=f"DSCO retailer {retailer}", platform_code=PLATFORM_CODE
+        )
     lingxing.add_warehouse(int(WAREHOUSE[1]), name="Demo NJ warehouse")
     lingxing.add_logistics_type(LOGISTICS_TYPE)
     dsco.add_warehouses([WAREHOUSE[0]])
-    for i in range(1, 21):
-        lingxing.add_inventory(int(WAREHOUSE[1]), f"SKU-{i:04}", 10 * i)
+    skus = [f"SKU-{i:04}" for i in range(1, 21)]  # the generator's default SKU pool
+    dsco.seed_items({"sku": sku} for sku in skus)
+    for i, sku in enumerate(skus, start=1):
+        lingxing.add_inventory(int(WAREHOUSE[1]), sku, 10 * i)
     dsco.generate_orders(
         count=orders,
         min_lines=1,
@@ -143,18 +148,19 @@ def seed(dsco: DscoSandbox, lingxing: LingxingSandbox, orders: int) -> None:
 
 async def warehouse_loop(lingxing: LingxingSandbox, interval: float = 10.0) -> None:
     """Stand in for people in Lingxing: review new orders, ship reviewed ones a round later."""
-    counter = 0
+    shipped = 0
     while True:
         await asyncio.sleep(interval)
         for order in list(lingxing.book.orders.values()):
-            po = order.platform_order_no
-            if order.status == 4:
-                lingxing.review(po, global_order_no=order.global_order_no)
-            elif order.status == 5:
-                counter += 1
-                lingxing.ship(
-                    po, tracking_no=f"1ZDEMO{counter:010}", global_order_no=order.global_order_no
-                )
+            po, number = order.platform_order_nos[0], order.global_order_no
+            try:
+                if order.status == 4:
+                    lingxing.review(po, global_order_no=number)
+                elif order.status == 5:
+                    shipped += 1
+                    lingxing.ship(po, tracking_no=f"1ZDEMO{shipped:010}", global_order_no=number)
+            except ControlError as exc:  # e.g. deleted meanwhile; the demo goes on
+                logger.warning("demo warehouse could not move {}: {}", po, exc)
 
 
 async def _demo(orders: int, port: int) -> None:
@@ -174,13 +180,15 @@ async def _demo(orders: int, port: int) -> None:
         daemon = Daemon(settings, on_started=_enable_jobs)
         install_signal_handlers(daemon)
         warehouse = asyncio.create_task(warehouse_loop(lx_app[LINGXING_KEY]))
-        print(f"\n  admin:    http://127.0.0.1:{port}/admin/   password: {password}")
+        print(f"\n  daemon:   http://127.0.0.1:{port}  (/healthz /readyz /metrics)")
+        print(f"  admin password: {password}")
         print(f"  DSCO sandbox {dsco_url}   Lingxing sandbox {lx_url}   Ctrl-C stops\n")
         try:
             await daemon.serve()
         finally:
-            warehouse.cancel()
-            await asyncio.gather(warehouse, return_exceptions=True)
+            for task in (warehouse, *_background):
+                task.cancel()
+            await asyncio.gather(warehouse, *_background, return_exceptions=True)
     logger.info("demo stopped")
 
 
@@ -189,3 +197,22 @@ async def _enable_jobs(core: Any) -> None:
 
     raw = demo_runtime_config(config_to_json(core.config.snapshot.config))
     await core.config.save(raw, domain=core.config.domain)
+    _background.add(asyncio.create_task(report_progress(core.pool)))
+
+
+_background: set[asyncio.Task[None]] = set()
+STATUS_NAMES = {1: "pulled", 2: "in_lingxing", 3: "acked", 4: "shipped", 5: "done", 6: "cancelled"}
+
+
+async def report_progress(pool: Any, interval: float = 15.0) -> None:
+    """One console line per interval: how many orders sit in each state."""
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            rows = await pool.fetch(
+                "SELECT status, count(*) AS n FROM dsco_order_sync GROUP BY status ORDER BY status"
+            )
+        except Exception:  # the pool closes on shutdown: the report simply ends
+            return
+        counts = ", ".join(f"{STATUS_NAMES[r['status']]}={r['n']}" for r in rows)
+        logger.info("demo orders: {}", counts or "none yet")
