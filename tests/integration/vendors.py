@@ -11,7 +11,8 @@ integration test::
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import aiohttp
 import asyncpg
 import pytest
 from aiohttp.test_utils import TestServer
+from loguru import logger
 
 from db.pool import connect
 from jobs.catalog import build_registry
@@ -50,6 +52,7 @@ class Vendors:
     runner: Runner
     config: RuntimeConfigStore
     pool: asyncpg.Pool[asyncpg.Record]
+    dsn: str
 
     async def configure(self, **changes: Any) -> None:
         """Save runtime config: ``jobs={name: {...}}`` merges per job; ``mapping`` per kind."""
@@ -62,6 +65,62 @@ class Vendors:
 
     async def run(self, job: str, *, trigger: Trigger = "manual", **kwargs: Any) -> RunResult:
         return await self.runner.run(job, trigger=trigger, **kwargs)
+
+
+def make_runner(
+    pool: asyncpg.Pool[asyncpg.Record],
+    dsn: str,
+    config: RuntimeConfigStore,
+    clients: Clients,
+    env: JobEnv,
+) -> Runner:
+    """A runner with the daemon's real registry (jobs/catalog.py)."""
+    return Runner(
+        registry=build_registry(),
+        pool=pool,
+        connect=lambda: connect(dsn),
+        config=config,
+        clients=clients,
+        env=env,
+    )
+
+
+def runner_with(
+    vendors: Vendors, *, clients: Clients | None = None, env: JobEnv | None = None
+) -> Runner:
+    """Like ``vendors.runner`` but with other clients or job settings."""
+    return make_runner(
+        vendors.pool,
+        vendors.dsn,
+        vendors.config,
+        clients or vendors.clients,
+        env or JobEnv(lingxing_platform_code=10008),
+    )
+
+
+@contextmanager
+def captured_logs() -> Iterator[list[str]]:
+    """Every log line (its po_number, then the message) written inside the block."""
+    lines: list[str] = []
+    sink = logger.add(
+        lambda m: lines.append(f"{m.record['extra'].get('po_number', '')} {m.record['message']}"),
+        level="DEBUG",
+    )
+    try:
+        yield lines
+    finally:
+        logger.remove(sink)
+
+
+def logged_reasons(lines: list[str], po: str) -> list[str]:
+    """The ``reason=`` codes logged for ``po``."""
+    return [
+        word.removeprefix("reason=")
+        for line in lines
+        if line.startswith(po + " ")
+        for word in line.split()
+        if word.startswith("reason=")
+    ]
 
 
 def _dsco_state(app: Any) -> DscoSandbox:
@@ -98,14 +157,8 @@ async def vendors(
         )
         config = RuntimeConfigStore(pool, domain=DOMAIN, capabilities=Capabilities.everything())
         await config.load()
-        runner = Runner(
-            registry=build_registry(),
-            pool=pool,
-            connect=lambda: connect(db_dsn),
-            config=config,
-            clients=clients,
-            env=JobEnv(lingxing_platform_code=10008, export_dir=tmp_path / "exports"),
-        )
+        env = JobEnv(lingxing_platform_code=10008, export_dir=tmp_path / "exports")
+        runner = make_runner(pool, db_dsn, config, clients, env)
         try:
             yield Vendors(
                 dsco=_dsco_state(dsco_server.app),
@@ -114,6 +167,7 @@ async def vendors(
                 runner=runner,
                 config=config,
                 pool=pool,
+                dsn=db_dsn,
             )
         finally:
             await dsco_server.close()

@@ -3,21 +3,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from loguru import logger
-
 from db import orders as q
-from db.pool import connect
-from jobs import ack_to_dsco, push_to_lingxing
 from jobs.context import Clients, JobEnv, RunResult
 from jobs.order_fields import derive_order
-from jobs.registry import JobSpec, Registry
 from jobs.runner import Runner
-from tests.integration.vendors import Vendors
+from tests.integration.vendors import Vendors, logged_reasons, runner_with
 
 STORE = "111"
 RETAILER = "1000023456"
@@ -30,17 +23,6 @@ MAPPING: dict[str, dict[str, str]] = {
 }
 CREATE_PATH = "/pb/mp/order/v2/create"
 LIST_PATH = "/pb/mp/order/v2/list"
-
-
-def registry() -> Registry:
-    return Registry(
-        [
-            JobSpec("push_to_lingxing", push_to_lingxing.run, needs_lingxing=True, input_status=1),
-            JobSpec(
-                "ack_to_dsco", ack_to_dsco.run, needs_dsco=True, needs_lingxing=True, input_status=2
-            ),
-        ]
-    )
 
 
 @dataclass
@@ -84,14 +66,7 @@ class Pipeline:
 def make_runner(
     vendors: Vendors, db_dsn: str, *, clients: Clients | None = None, env: JobEnv | None = None
 ) -> Runner:
-    return Runner(
-        registry=registry(),
-        pool=vendors.pool,
-        connect=lambda: connect(db_dsn),
-        config=vendors.config,
-        clients=clients or vendors.clients,
-        env=env or JobEnv(lingxing_platform_code=10008),
-    )
+    return runner_with(vendors, clients=clients, env=env)
 
 
 async def setup(vendors: Vendors, db_dsn: str, **runner_args: Any) -> Pipeline:
@@ -101,26 +76,4 @@ async def setup(vendors: Vendors, db_dsn: str, **runner_args: Any) -> Pipeline:
     return Pipeline(vendors, make_runner(vendors, db_dsn, **runner_args))
 
 
-@contextmanager
-def captured_logs() -> Iterator[list[str]]:
-    """Every log line (message plus its po_number) written inside the block."""
-    lines: list[str] = []
-    sink = logger.add(
-        lambda m: lines.append(f"{m.record['extra'].get('po_number', '')} {m.record['message']}"),
-        level="DEBUG",
-    )
-    try:
-        yield lines
-    finally:
-        logger.remove(sink)
-
-
-def reason_of(lines: list[str], po: str) -> list[str]:
-    """The ``reason=`` codes logged for ``po``."""
-    return [
-        word.removeprefix("reason=")
-        for line in lines
-        if line.startswith(po + " ")
-        for word in line.split()
-        if word.startswith("reason=")
-    ]
+reason_of = logged_reasons

@@ -5,21 +5,14 @@ outbound orders in the Lingxing sandbox, log capture."""
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from loguru import logger
-
 from db import orders as q
-from db.pool import connect
-from jobs import invoice_to_dsco, ship_to_dsco
-from jobs.context import JobEnv, RunResult
+from jobs.context import RunResult
 from jobs.order_fields import derive_order
-from jobs.registry import JobSpec, Registry
 from jobs.runner import Runner
-from tests.integration.vendors import Vendors
+from tests.integration.vendors import Vendors, logged_reasons, runner_with
 
 STORE = "111"
 RETAILER = "1000023456"
@@ -27,16 +20,6 @@ MAPPING: dict[str, dict[str, str]] = {"shop": {RETAILER: STORE}}
 SHIP_PATH = "/order/shipment/batch/small"
 INVOICE_PATH = "/invoice/batch/small"
 WMS_PATH = "/erp/sc/routing/wms/order/wmsOrderList"
-
-
-def registry() -> Registry:
-    both = {"needs_dsco": True, "needs_lingxing": True}
-    return Registry(
-        [
-            JobSpec("ship_to_dsco", ship_to_dsco.run, input_status=3, **both),
-            JobSpec("invoice_to_dsco", invoice_to_dsco.run, input_status=4, **both),
-        ]
-    )
 
 
 @dataclass
@@ -103,37 +86,8 @@ class Pipeline:
 async def setup(vendors: Vendors, db_dsn: str, **jobs: dict[str, Any]) -> Pipeline:
     vendors.lingxing.add_store(STORE, store_name="DSCO test store", platform_code=10008)
     await vendors.configure(mapping=MAPPING, jobs=jobs)
-    runner = Runner(
-        registry=registry(),
-        pool=vendors.pool,
-        connect=lambda: connect(db_dsn),
-        config=vendors.config,
-        clients=vendors.clients,
-        env=JobEnv(lingxing_platform_code=10008),
-    )
+    runner = runner_with(vendors)
     return Pipeline(vendors, runner)
 
 
-@contextmanager
-def captured_logs() -> Iterator[list[str]]:
-    """Every log line (its po_number, then the message) written inside the block."""
-    lines: list[str] = []
-    sink = logger.add(
-        lambda m: lines.append(f"{m.record['extra'].get('po_number', '')} {m.record['message']}"),
-        level="DEBUG",
-    )
-    try:
-        yield lines
-    finally:
-        logger.remove(sink)
-
-
-def reasons(lines: list[str], po: str) -> list[str]:
-    """The ``reason=`` codes logged for ``po``."""
-    return [
-        word.removeprefix("reason=")
-        for line in lines
-        if line.startswith(po + " ")
-        for word in line.split()
-        if word.startswith("reason=")
-    ]
+reasons = logged_reasons

@@ -6,11 +6,10 @@ from typing import Any
 
 from tests.integration.pipeline.pushack_support import (
     Pipeline,
-    captured_logs,
     reason_of,
     setup,
 )
-from tests.integration.vendors import Vendors
+from tests.integration.vendors import Vendors, captured_logs
 
 ACK_PATH = "/order/acknowledge"
 

@@ -12,11 +12,10 @@ from sdk.dsco.responses import OrderLineItem
 from tests.integration.pipeline.ship_support import (
     INVOICE_PATH,
     Pipeline,
-    captured_logs,
     reasons,
     setup,
 )
-from tests.integration.vendors import Vendors
+from tests.integration.vendors import Vendors, captured_logs
 
 
 @pytest.fixture

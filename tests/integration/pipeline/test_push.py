@@ -14,11 +14,10 @@ from tests.integration.pipeline.pushack_support import (
     CREATE_PATH,
     STORE,
     WID,
-    captured_logs,
     reason_of,
     setup,
 )
-from tests.integration.vendors import LX_APP_ID, LX_APP_SECRET, Vendors
+from tests.integration.vendors import LX_APP_ID, LX_APP_SECRET, Vendors, captured_logs
 
 
 async def test_push_creates_orders_and_advances(vendors: Vendors, db_dsn: str) -> None:

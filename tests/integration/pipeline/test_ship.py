@@ -10,11 +10,10 @@ from tests.integration.pipeline.ship_support import (
     SHIP_PATH,
     WMS_PATH,
     Pipeline,
-    captured_logs,
     reasons,
     setup,
 )
-from tests.integration.vendors import Vendors
+from tests.integration.vendors import Vendors, captured_logs
 
 
 @pytest.fixture

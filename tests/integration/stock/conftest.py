@@ -1,8 +1,7 @@
-"""A runner holding the stock/audit jobs, on the shared ``vendors`` sandboxes and test database.
+"""Runs of the stock/audit jobs on the shared ``vendors`` sandboxes and test database.
 
-The lead's registry (``jobs.catalog``) does not carry these jobs yet, so the tests build their
-own :class:`Runner` with the same pool, config store and clients as ``vendors``; the export
-directory is a per-test temporary directory.
+``Stock.runner`` is the real registry (``jobs.catalog``) with per-test job settings: the
+export directory is a per-test temporary directory.
 """
 
 from __future__ import annotations
@@ -15,23 +14,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from db.pool import connect
-from jobs import check_orders, cleanup_exports, pull_sku_pair, sync_stock
 from jobs.context import Clients, JobEnv, RunResult
-from jobs.registry import JobSpec, Registry
 from jobs.runner import Runner
 from sdk._retry import RetryPolicy
 from sdk.dsco.client import DscoClient
-from tests.integration.vendors import DSCO_TOKEN, Vendors
-
-SPECS = [
-    JobSpec("sync_stock", sync_stock.run, needs_dsco=True, needs_lingxing=True),
-    JobSpec("pull_sku_pair", pull_sku_pair.run, needs_lingxing=True),
-    JobSpec(
-        "check_orders", check_orders.run, needs_dsco=True, needs_lingxing=True, manual_only=True
-    ),
-    JobSpec("cleanup_exports", cleanup_exports.run),
-]
+from tests.integration.vendors import DSCO_TOKEN, Vendors, runner_with
 
 
 @dataclass
@@ -42,14 +29,7 @@ class Stock:
     env: JobEnv
 
     def runner(self, clients: Clients | None = None, **env: Any) -> Runner:
-        return Runner(
-            registry=Registry(SPECS),
-            pool=self.vendors.pool,
-            connect=lambda: connect(self.db_dsn),
-            config=self.vendors.config,
-            clients=clients or self.vendors.clients,
-            env=replace(self.env, **env),
-        )
+        return runner_with(self.vendors, clients=clients, env=replace(self.env, **env))
 
     async def run(
         self,
