@@ -22,6 +22,9 @@ import pytest
 from db.migrate import migrate
 from db.pool import connect, create_pool
 
+# Whole-suite check that no token, sign or app secret reaches a log line or exception text.
+pytest_plugins = ["tests.secret_audit"]
+
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 TEMPLATE = "dl_test_template"
