@@ -24,6 +24,7 @@ from jobs.config_store import RuntimeConfigStore
 from jobs.context import Clients, JobEnv
 from jobs.runner import Runner
 from jobs.runtime_config import Capabilities
+from sdk._limits import CallStats
 from sdk.dsco.client import DscoClient
 from sdk.lingxing.client import LingxingClient
 
@@ -41,6 +42,7 @@ class Core:
     config: RuntimeConfigStore
     clients: Clients
     runner: Runner
+    vendor_stats: CallStats
 
 
 def capabilities(settings: Settings) -> Capabilities:
@@ -85,7 +87,7 @@ async def run_migrations(dsn: str) -> list[str]:
 
 
 @contextlib.asynccontextmanager
-async def vendor_clients(settings: Settings) -> AsyncIterator[Clients]:
+async def vendor_clients(settings: Settings, stats: CallStats) -> AsyncIterator[Clients]:
     """One ``ClientSession`` per vendor for the whole process; clients only with credentials."""
     async with contextlib.AsyncExitStack() as stack:
         dsco = lingxing = None
@@ -97,6 +99,7 @@ async def vendor_clients(settings: Settings) -> AsyncIterator[Clients]:
                 session,
                 base_url=settings.integration.dsco.base_url,
                 token=token.get_secret_value(),
+                stats=stats,
             )
         if settings.has_lingxing:
             session = await stack.enter_async_context(_session())
@@ -108,6 +111,7 @@ async def vendor_clients(settings: Settings) -> AsyncIterator[Clients]:
                 base_url=settings.integration.lingxing.base_url,
                 app_id=lx.app_id.get_secret_value(),
                 app_secret=lx.app_secret.get_secret_value(),
+                stats=stats,
             )
         yield Clients(dsco=dsco, lingxing=lingxing)
 
@@ -128,7 +132,8 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
         stack.push_async_callback(pool.close)
         config = RuntimeConfigStore(pool, domain=DOMAIN, capabilities=capabilities(settings))
         await config.load()
-        clients = await stack.enter_async_context(vendor_clients(settings))
+        stats = CallStats()
+        clients = await stack.enter_async_context(vendor_clients(settings, stats))
         runner = Runner(
             registry=build_registry(),
             pool=pool,
@@ -138,4 +143,4 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
             env=job_env(settings),
             timeout=lambda _job: settings.runtime.job_timeout_seconds,
         )
-        yield Core(settings, dsn, pool, config, clients, runner)
+        yield Core(settings, dsn, pool, config, clients, runner, stats)

@@ -40,6 +40,12 @@ async def _messages(sock: socket.socket, until: bytes, timeout: float) -> list[b
     return seen
 
 
+async def _text(url: str) -> str:
+    async with aiohttp.ClientSession() as http, http.get(url) as resp:
+        assert resp.status == 200
+        return await resp.text()
+
+
 async def _get(url: str) -> int:
     async with aiohttp.ClientSession() as http, http.get(url) as resp:
         return resp.status
@@ -83,6 +89,9 @@ async def test_daemon_starts_with_embedded_postgres_and_stops_cleanly(
         # READY=1 promises a working listener, database and scheduler.
         assert await _get(f"http://127.0.0.1:{port}/healthz") == 200
         assert await _get(f"http://127.0.0.1:{port}/readyz") == 200
+        metrics = await _text(f"http://127.0.0.1:{port}/metrics")
+        assert "# TYPE dsco_lingxing_job_runs_total counter" in metrics
+        assert "# TYPE dsco_lingxing_vendor_calls_total counter" in metrics
         pings = await _messages(notify_socket, b"WATCHDOG=1", timeout=10)
         assert any(b"WATCHDOG=1" in m for m in pings)
         assert (state_dir / "pgdata" / "PG_VERSION").exists()
