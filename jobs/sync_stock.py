@@ -4,8 +4,9 @@
    (the SDK keeps that endpoint at one request in flight), ``product_valid_num`` SUMMED per SKU.
 2. Lingxing SKU → DSCO SKU through the reverse ``mapping.sku`` (same name by default).
 3. DSCO's current quantities: one ``GET /inventory`` per SKU (bounded concurrency; the SDK
-   enforces DSCO's rates). ``use_stream`` is accepted but the DSCO client has no stream read
-   yet, so it reads per SKU as well (logged once). A failed read fails that SKU's rows only.
+   enforces DSCO's rates); a failed read fails that SKU's rows only. With ``use_stream``: one
+   stream dump of the needed SKUs instead (D10); a SKU missing from the dump counts as not
+   found, and a failed dump fails the rows of every SKU it was to read.
 4. One ``dsco_warehouse_sync`` row per (warehouse, SKU) — every mapped warehouse of a SKU, 0
    where Lingxing has none — inserted in bulk.
 5. When writing: ``POST /inventory/batch/small`` in chunks of ``size`` items, ONE item per SKU
@@ -23,6 +24,7 @@ Per-run overrides (``ctx.overrides``, for the open API):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -45,6 +47,14 @@ from sdk.lingxing.client import LingxingClient
 
 READ_CONCURRENCY = 10
 LINGXING_PAGE = 800  # the endpoint's maximum
+# When a stream dump is over (DSCO SDK's rule, seconds; see sdk.dsco.streams.DumpClock). The
+# 5 s poll stays under DSCO's 15 reads a minute. Tests shorten these.
+STREAM_WAITS: dict[str, float] = {
+    "first_event_wait": 120.0,
+    "idle_timeout": 120.0,
+    "poll_interval": 5.0,
+    "settle": 60.0,
+}
 
 
 async def run(ctx: JobContext) -> None:
@@ -60,8 +70,9 @@ async def run(ctx: JobContext) -> None:
         stock = await _read_lingxing(ctx, ctx.clients.require_lingxing(), codes)
         plans = plan_skus(stock, codes, _sku_reverse(ctx))
     if ctx.config.jobs.sync_stock.use_stream:
-        ctx.log.info("use_stream is set but the DSCO client has no stream read: reading per SKU")
-    await _read_dsco(ctx, dsco, plans)
+        await _read_dsco_stream(ctx, dsco, plans)
+    else:
+        await _read_dsco(ctx, dsco, plans)
     now = ctx.now()
     rows = [row for plan in plans for row in build_rows(plan, codes, now, REASON_COMPARED)]
     ids = await q.insert_rows(ctx.pool, rows, now)
@@ -119,6 +130,29 @@ async def _read_dsco(ctx: JobContext, dsco: DscoClient, plans: list[SkuPlan]) ->
             plan.dsco = found
 
     await asyncio.gather(*(read(plan) for plan in plans))
+
+
+async def _read_dsco_stream(ctx: JobContext, dsco: DscoClient, plans: list[SkuPlan]) -> None:
+    todo = {plan.sku: plan for plan in plans if not plan.failure}
+    found: dict[str, dict[str, int] | None] = {}
+    try:
+        dump = dsco.streams.read_inventory_dump(skus=list(todo), **STREAM_WAITS)
+        async with contextlib.aclosing(dump) as items:
+            async for item in items:
+                if item.get("sku") in todo:  # a later duplicate is the newer state
+                    found[str(item["sku"])] = dsco_quantities(item)
+    except SdkError as exc:
+        for plan in todo.values():
+            plan.failure = f"dsco_stream_failed: {exc}"[:500]
+        ctx.log.warning("dsco stream read failed skus={} error={}", len(todo), exc)
+        return
+    for sku, plan in todo.items():
+        quantities = found.get(sku)
+        if quantities is None:
+            plan.failure = REASON_NOT_FOUND
+        else:
+            plan.dsco = quantities
+    ctx.log.info("dsco stream read skus={} found={}", len(todo), len(found))
 
 
 def _plans_from_items(ctx: JobContext, codes: Mapping[str, str]) -> list[SkuPlan]:

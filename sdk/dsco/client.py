@@ -30,6 +30,7 @@ from sdk.dsco.errors import DSCO_ERRORS, DscoNotFoundError
 from sdk.dsco.models import Invoice, ItemInventory, OrderAck, ShipmentForOrder
 from sdk.dsco.paging import scroll_pages
 from sdk.dsco.responses import BatchAccepted, ChangeLogPage
+from sdk.dsco.streams import DscoStreams
 from sdk.dsco.wire import (
     Query,
     accepted,
@@ -106,6 +107,11 @@ class DscoClient:
 
     def __repr__(self) -> str:
         return f"DscoClient(base_url={self.transport.base_url!r})"
+
+    @property
+    def streams(self) -> DscoStreams:
+        """The ``/stream`` calls (bulk inventory reads, D10) on this client's transport."""
+        return DscoStreams(self.transport, self._headers, clock=self._clock, sleep=self._sleep)
 
     # --- orders --------------------------------------------------------------------------
 

@@ -25,6 +25,12 @@ __all__ = [
     "ORDER_PAGE",
     "RATE_LIMITS",
     "SHIPMENT_BATCH",
+    "STREAMS",
+    "STREAM_CREATE",
+    "STREAM_DELETE",
+    "STREAM_EVENTS",
+    "STREAM_OPERATION",
+    "STREAM_POSITION",
     "ChangeLogKind",
 ]
 
@@ -51,12 +57,25 @@ CHANGE_LOGS: dict[ChangeLogKind, Endpoint] = {
     "inventory": _endpoint("GET", "/inventory/log", Safety.READ),
 }
 
+# Streams (bulk inventory read, D10). Creating one is a write: a blind retry could leave a second
+# stream behind. A repeated sync only duplicates events (readers tolerate that); a checkpoint
+# or a delete sent twice ends in the same state. ``{...}`` segments are filled in per call.
+STREAM_CREATE = _endpoint("POST", "/stream", Safety.WRITE)
+STREAMS = _endpoint("GET", "/stream", Safety.READ)
+STREAM_OPERATION = _endpoint("POST", "/stream/{id}", Safety.IDEMPOTENT)
+STREAM_DELETE = _endpoint("DELETE", "/stream/{id}", Safety.IDEMPOTENT)
+STREAM_EVENTS = _endpoint("GET", "/stream/{id}/{partitionId}/{position}", Safety.READ)
+STREAM_POSITION = _endpoint("PUT", "/stream/{id}/{partitionId}/{position}", Safety.IDEMPOTENT)
+
 RATE_LIMITS: dict[str, Rate] = {
     ORDER_PAGE.limit_key: Rate(per_second=10, per_minute=500),
     GET_ORDER.limit_key: Rate(per_second=10, per_minute=500),
     ACKNOWLEDGE.limit_key: Rate(per_second=15, per_minute=1000),
     GET_INVOICE.limit_key: Rate(per_second=15, per_minute=1000),
     GET_INVENTORY.limit_key: Rate(per_second=15, per_minute=300),
+    # DSCO states 15/min for its single-event stream read; applied to the position read too (as
+    # the sandbox does) to stay on the safe side: the dump reader polls well below it.
+    STREAM_EVENTS.limit_key: Rate(per_minute=15),
 }
 """DSCO's documented per-endpoint request rates (both buckets apply)."""
 
