@@ -58,8 +58,12 @@ BATCH_PATHS = {
 # --- loading and normalising the spec ----------------------------------------------------------
 
 
-def _normalise(node: Any, memo: dict[int, Any]) -> Any:
-    """OpenAPI 3.0-isms -> JSON Schema 2020-12; shared YAML anchors are converted once."""
+def _normalise(node: Any, memo: dict[int, Any], *, names: bool = False) -> Any:
+    """OpenAPI 3.0-isms -> JSON Schema 2020-12; shared YAML anchors are converted once.
+
+    ``names`` marks a ``properties`` map: its keys are field names (a field may well be called
+    ``description``), so nothing is dropped there.
+    """
     if id(node) in memo:
         return memo[id(node)]
     if isinstance(node, list):
@@ -72,8 +76,8 @@ def _normalise(node: Any, memo: dict[int, Any]) -> Any:
     out: dict[str, Any] = {}
     memo[id(node)] = out
     for key, value in node.items():
-        if key not in ("example", "examples", "description"):
-            out[key] = _normalise(value, memo)
+        if names or key not in ("example", "examples", "description"):
+            out[key] = _normalise(value, memo, names=key == "properties" and not names)
     if isinstance(out.get("pattern"), str):
         out["pattern"] = out["pattern"].replace("\\\\", "\\")
     if out.pop("nullable", False) is True:

@@ -142,9 +142,8 @@ async def drain(dsco: DscoClient, **waits: Any) -> list[dict[str, Any]]:
 
 
 def test_bodies_match_the_openapi_file(spec: dict[str, Any]) -> None:  # noqa: F811
-    # (No description here: the contract normaliser drops every key named "description",
-    # including the stream's own optional "description" property.)
     assert_valid_body(spec, "/stream", to_wire(StreamDefinition()))
+    assert_valid_body(spec, "/stream", to_wire(StreamDefinition(description="dsco-lingxing")))
     assert_valid_body(spec, "/stream/{id}", to_wire(SyncOperation(sku=["SKU-1", "SKU-2"])))
     assert_valid_body(spec, "/stream/{id}", to_wire(SyncOperation()))
 
