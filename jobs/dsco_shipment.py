@@ -158,8 +158,10 @@ def allocate(
     packages: list[Package] = []
     for tracking, shipped, members in groups:
         units: dict[int, int] = {}
-        for product in (p for wo in members for p in wo.product_info if p.count > 0):
+        for member, product in ((m, p) for m in members for p in m.product_info if p.count > 0):
             candidates = match_lines(order, product, reverse_sku)
+            if not candidates and len(member.platform_order_no) > 1:
+                continue  # a merged outbound order: this product belongs to another PO
             if not candidates:
                 return Skip("unmatched_sku", f"lingxing_sku={product.sku} tracking={tracking}")
             for index, quantity in spreader.spread(candidates, product.count).items():

@@ -24,7 +24,7 @@ from jobs.wms import outbound_by_po, shop_sid
 from sdk._errors import SdkError
 from sdk.dsco.changelog import ChangeLogOutcome
 from sdk.dsco.client import DscoClient
-from sdk.dsco.errors import DscoValidationError
+from sdk.dsco.errors import DscoPayloadError, DscoValidationError
 from sdk.dsco.models import ShipmentForOrder
 from sdk.dsco.responses import BatchAccepted, DscoOrder, parse_order
 from sdk.lingxing.client import LingxingClient
@@ -71,13 +71,13 @@ async def dsco_state(ctx: JobContext, dsco: DscoClient, row: q.OrderRow) -> Cand
     po = row.po_number
     try:
         raw = await dsco.get_order(po)
-    except SdkError as exc:
+        order = parse_order(raw) if raw is not None else None
+    except (SdkError, DscoPayloadError) as exc:
         pc.fail(ctx, po, "dsco_read_failed", type(exc).__name__)
         return None
-    if raw is None:
+    if order is None:
         pc.skip(ctx, po, "not_found_in_dsco")
         return None
-    order = parse_order(raw)
     status = order.dsco_status or ""
     if status == "cancelled":
         await pc.advance(ctx, po, IN, q.STATUS_CANCELLED, "cancelled_in_dsco")

@@ -8,6 +8,7 @@ gets a fresh copy of it (``CREATE DATABASE … TEMPLATE``), so tests never see e
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import tempfile
@@ -24,6 +25,10 @@ from db.pool import connect, create_pool
 
 # Whole-suite check that no token, sign or app secret reaches a log line or exception text.
 pytest_plugins = ["tests.secret_audit"]
+
+# The vendor stand-ins' test servers would log every request line, token and sign included
+# (what the real vendors receive). The daemon's own listener runs without an access log.
+logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
