@@ -36,22 +36,7 @@ from tests.e2e.crash_harness import (
     write_env_yaml,
 )
 from tests.e2e.scenario import MAPPING, PULL_MARGIN_SECONDS, HttpControl, Scenario, db_rows
-from tests.e2e.scenario_control import Json
 from tests.e2e.scenario_plan import CANCEL_BEFORE_PUSH
-
-
-class _Control(HttpControl):
-    """``HttpControl`` whose ``lx_calls`` works over HTTP.
-
-    ``HttpControl.lx_calls`` passes its filter as ``path=`` to ``_lx(method, path, ...)``,
-    which already takes ``path`` positionally (TypeError); reported to the scenario's owner.
-    """
-
-    async def lx_calls(self, path: str | None = None) -> list[Json]:
-        params = {"path": path} if path else {}
-        calls: list[Json] = await self._call("GET", f"{self.lx_url}/__sandbox/calls", **params)
-        return calls
-
 
 ORDERS = 100
 KILLS = 20
@@ -88,7 +73,7 @@ async def run(db_dsn: str, tmp_path: Path) -> AsyncIterator[Run]:
         lingxing = LingxingClient(
             http, base_url=sandbox.lingxing_url, app_id=LX_APP_ID, app_secret=LX_APP_SECRET
         )
-        control = _Control(
+        control = HttpControl(
             http, dsco_url=sandbox.dsco_url, lingxing_url=sandbox.lingxing_url, lingxing=lingxing
         )
         scenario = Scenario.build(control, ORDERS, seed=seed % 1000 + 1)
