@@ -3,13 +3,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from db import orders as q
-from jobs.context import Clients, JobEnv, RunResult
-from jobs.order_fields import derive_order
+from jobs.context import Clients, JobEnv
 from jobs.runner import Runner
+from tests.integration.pipeline.pipeline_base import PipelineBase
 from tests.integration.vendors import Vendors, logged_reasons, runner_with
 
 STORE = "111"
@@ -25,36 +23,10 @@ CREATE_PATH = "/pb/mp/order/v2/create"
 LIST_PATH = "/pb/mp/order/v2/list"
 
 
-@dataclass
-class Pipeline:
-    vendors: Vendors
-    runner: Runner
-
-    async def run(self, job: str, **kwargs: Any) -> RunResult:
-        result = await self.runner.run(job, trigger="manual", **kwargs)
-        assert result.status == "ok", result
-        return result
-
-    async def status(self, po: str) -> int:
-        row = await q.get_order(self.vendors.pool, po)
-        assert row is not None
-        return row.status
-
-    async def statuses(self, pos: list[str]) -> list[int]:
-        return [await self.status(po) for po in pos]
-
+class Pipeline(PipelineBase):
     async def seed(self, count: int = 1, **spec: Any) -> list[str]:
         """DSCO orders in the sandbox and as pulled rows (status from their dscoStatus)."""
-        pos = self.vendors.dsco.generate_orders(count=count, **spec)
-        rows = []
-        for po in pos:
-            raw = self.vendors.dsco.order(po)
-            assert raw is not None
-            derived = derive_order(raw)
-            assert not isinstance(derived, str), derived
-            rows.append(derived)
-        await q.upsert_orders(self.vendors.pool, rows, 1_700_000_000)
-        return pos
+        return await self.seed_rows(count, **spec)
 
     def lx_orders(self, po: str, *, include_deleted: bool = True) -> list[Any]:
         return self.vendors.lingxing.orders_for(po, include_deleted=include_deleted)

@@ -4,14 +4,9 @@ outbound orders in the Lingxing sandbox, log capture."""
 
 from __future__ import annotations
 
-import dataclasses
-from dataclasses import dataclass
 from typing import Any
 
-from db import orders as q
-from jobs.context import RunResult
-from jobs.order_fields import derive_order
-from jobs.runner import Runner
+from tests.integration.pipeline.pipeline_base import PipelineBase
 from tests.integration.vendors import Vendors, logged_reasons, runner_with
 
 STORE = "111"
@@ -22,38 +17,12 @@ INVOICE_PATH = "/invoice/batch/small"
 WMS_PATH = "/erp/sc/routing/wms/order/wmsOrderList"
 
 
-@dataclass
-class Pipeline:
-    vendors: Vendors
-    runner: Runner
-
-    async def run(self, job: str, **kwargs: Any) -> RunResult:
-        result = await self.runner.run(job, trigger="manual", **kwargs)
-        assert result.status == "ok", result
-        return result
-
-    async def row(self, po: str) -> q.OrderRow:
-        row = await q.get_order(self.vendors.pool, po)
-        assert row is not None
-        return row
-
-    async def status(self, po: str) -> int:
-        return (await self.row(po)).status
-
+class Pipeline(PipelineBase):
     async def seed(
         self, count: int = 1, *, status: int = 3, dsco_status: str = "shipment_pending", **spec: Any
     ) -> list[str]:
         """DSCO orders in the sandbox, stored locally as rows in ``status``."""
-        pos = self.vendors.dsco.generate_orders(count=count, status=dsco_status, **spec)
-        rows = []
-        for po in pos:
-            raw = self.vendors.dsco.order(po)
-            assert raw is not None
-            derived = derive_order(raw)
-            assert not isinstance(derived, str), derived
-            rows.append(dataclasses.replace(derived, initial_status=status))
-        await q.upsert_orders(self.vendors.pool, rows, 1_700_000_000)
-        return pos
+        return await self.seed_rows(count, local_status=status, status=dsco_status, **spec)
 
     def lines(self, po: str) -> list[dict[str, Any]]:
         raw = self.vendors.dsco.order(po)
