@@ -90,8 +90,11 @@ class Runner:
             snapshot.config.job(job).enable and not spec.manual_only
         ):
             return self._finish(request, run_id, "disabled", self._clock(), log, None)
-        lock = HeldLock(await self._connect(), lock_key(self._config.domain, job))
         started = self._clock()
+        lock = await self._lock(job, log)
+        if lock is None:
+            unreachable = "database unreachable: could not take the job lock"
+            return self._finish(request, run_id, "failed", started, log, None, unreachable)
         try:
             if not await lock.try_acquire():
                 log.info("job already running, not started")
@@ -105,6 +108,15 @@ class Runner:
             if self.running.get(job) == run_id:
                 del self.running[job]
             await lock.release()
+
+    async def _lock(self, job: str, log: Any) -> HeldLock | None:
+        """The job's lock on a fresh connection; None (logged) when the database is away."""
+        try:
+            conn = await self._connect()
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.error("job not started: database unreachable ({})", type(exc).__name__)
+            return None
+        return HeldLock(conn, lock_key(self._config.domain, job))
 
     async def _execute(
         self, spec: JobSpec, ctx: JobContext, lock: HeldLock

@@ -81,3 +81,18 @@ async def test_same_job_in_one_process_is_refused_while_running(
     )
     assert sorted([first.status, second.status]) == ["already_running", "ok"]
     assert runner.last_results["cleanup_exports"].status == "ok"
+
+
+async def test_unreachable_database_fails_the_run_instead_of_raising(
+    pool: asyncpg.Pool[asyncpg.Record], db_dsn: str
+) -> None:
+    runner = make_runner(pool, db_dsn, seconds=0)
+    await runner._config.load()
+
+    async def refuse() -> asyncpg.Connection[asyncpg.Record]:
+        raise ConnectionRefusedError("database is down")
+
+    runner._connect = refuse
+    result = await runner.run("cleanup_exports", trigger="scheduled")
+    assert result.status == "failed"
+    assert "database unreachable" in str(result.error)
