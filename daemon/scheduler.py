@@ -122,6 +122,7 @@ class Scheduler:
             )
             return
         task = asyncio.create_task(self._runner.run(name, trigger="scheduled"), name=f"job:{name}")
+        task.add_done_callback(_report_crash)
         self._tasks[name] = task
 
     async def stop(self, grace: float) -> None:
@@ -135,3 +136,9 @@ class Scheduler:
             for task in still:
                 task.cancel()
             await asyncio.gather(*still, return_exceptions=True)
+
+
+def _report_crash(task: asyncio.Task[object]) -> None:
+    """The runner turns job failures into results; anything escaping it is a bug worth a line."""
+    if not task.cancelled() and task.exception() is not None:
+        logger.opt(exception=task.exception()).error("scheduled run crashed: {}", task.get_name())
