@@ -166,6 +166,10 @@ class Settings(_Strict):
             raise ValueError("api.token: required when api.enable is true")
         if self.db.pool_min > self.db.pool_max:
             raise ValueError("db.pool_min: must not exceed db.pool_max")
+        pgdata = (self.base.state_dir / "pgdata").resolve()
+        if pgdata.is_relative_to(self.export_dir.resolve()):
+            # cleanup_exports deletes the oldest files under the export dir.
+            raise ValueError("admin.export.dir: must not contain the embedded database directory")
         return self
 
     @property

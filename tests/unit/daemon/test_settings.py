@@ -30,6 +30,7 @@ def _write(tmp_path: Path, text: str) -> Path:
         ("api:\n  enable: true\n", "api.token"),
         ("base:\n  listen_addr: nohost\n", "base.listen_addr"),
         ("- just\n- a list\n", "top level"),
+        ("base:\n  state_dir: /srv/x\nadmin:\n  export:\n    dir: /srv\n", "admin.export.dir"),
     ],
 )
 def test_bad_env_yaml_exits_2_and_names_the_field(
