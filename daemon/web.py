@@ -6,6 +6,7 @@ import asyncio
 
 from aiohttp import web
 
+from daemon.admin import setup_admin
 from daemon.core import Core
 from daemon.metrics import render_metrics
 from daemon.scheduler import Scheduler
@@ -27,6 +28,7 @@ def create_web_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
+    setup_admin(app, core=core, scheduler=scheduler, settings=settings)
     return app
 
 
