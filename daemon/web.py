@@ -1,14 +1,17 @@
-"""The HTTP app: health endpoints now; the admin UI/API and open API mount here (SPEC §8, §9)."""
+"""The HTTP app: health, readiness, metrics, the admin API (SPEC §8) and the open API (§9)."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from collections.abc import Callable
 
 from aiohttp import web
 
 from daemon.admin import setup_admin
 from daemon.core import Core
 from daemon.metrics import render_metrics
+from daemon.openapi import setup_open_api
 from daemon.scheduler import Scheduler
 from daemon.settings import Settings
 
@@ -18,8 +21,18 @@ SETTINGS = web.AppKey("settings", Settings)
 
 
 def create_web_app(
-    *, core: Core, scheduler: Scheduler | None, settings: Settings
+    *,
+    core: Core,
+    scheduler: Scheduler | None,
+    settings: Settings,
+    session_clock: Callable[[], float] = time.monotonic,
+    wall_clock: Callable[[], float] = time.time,
 ) -> web.Application:
+    """The daemon's HTTP app: health, metrics, the admin API and (when enabled) the open API.
+
+    The clocks are for tests: admin sessions and login limits run on ``session_clock``, the open
+    API's notion of "today" on ``wall_clock``.
+    """
     app = web.Application()
     app[CORE] = core
     if scheduler is not None:
@@ -28,7 +41,8 @@ def create_web_app(
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
-    setup_admin(app, core=core, scheduler=scheduler, settings=settings)
+    setup_admin(app, core=core, scheduler=scheduler, settings=settings, clock=session_clock)
+    setup_open_api(app, core=core, settings=settings, clock=wall_clock)
     return app
 
 

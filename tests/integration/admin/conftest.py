@@ -12,7 +12,7 @@ import pytest
 from aiohttp import ClientResponse, web
 from aiohttp.test_utils import TestClient
 
-from daemon.admin import ADMIN, AdminState, setup_admin
+from daemon.admin import ADMIN, AdminState
 from daemon.core import Core
 from daemon.settings import Settings
 from daemon.web import create_web_app
@@ -96,8 +96,7 @@ async def make_admin(vendors: Vendors, aiohttp_client: ClientFactory, settings: 
         CallStats(),
     )
     clock = FakeClock()
-    app = create_web_app(core=core, scheduler=None, settings=settings)
-    setup_admin(app, core=core, scheduler=None, settings=settings, clock=clock)
+    app = create_web_app(core=core, scheduler=None, settings=settings, session_clock=clock)
     client = await aiohttp_client(app)
     return Admin(client=client, vendors=vendors, settings=settings, clock=clock, app=app)
 

@@ -1,0 +1,101 @@
+"""``/api/v1`` handlers (SPEC §9): the day's inventory differences and a stock sync run.
+
+A sync goes through the runner like every other trigger (``trigger="api"``); the request's
+choices travel as per-run overrides, so the runtime configuration is never touched.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Collection
+from typing import Any
+
+from aiohttp import web
+from loguru import logger
+
+from daemon.core import Core
+from daemon.openapi.errors import ApiError
+from daemon.openapi.params import (
+    day_bounds,
+    parse_diff_query,
+    parse_sync_body,
+    utc_today,
+    validate_items,
+)
+from db.inventory_diff import DiffRow, diff_page, newest_rows
+
+API_CORE = web.AppKey("openapi_core", Core)
+API_CLOCK: web.AppKey[Callable[[], float]] = web.AppKey("openapi_clock")
+
+JOB = "sync_stock"
+MAX_SOURCE_KEYS = 5000
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_get("/inventory/diff", inventory_diff)
+    app.router.add_post("/inventory/sync", inventory_sync)
+
+
+async def inventory_diff(request: web.Request) -> web.Response:
+    """``GET /inventory/diff``: one UTC day's newest row per key, filtered and paged."""
+    core, now = request.app[API_CORE], request.app[API_CLOCK]()
+    query = parse_diff_query(request.query, utc_today(now))
+    page = await diff_page(core.pool, query.where, offset=query.offset, limit=query.limit)
+    return web.json_response(
+        {
+            "date": query.day.isoformat(),
+            "total": page.total,
+            "offset": query.offset,
+            "limit": query.limit,
+            "rows": [dataclasses.asdict(row) for row in page.rows],
+        }
+    )
+
+
+async def inventory_sync(request: web.Request) -> web.Response:
+    """``POST /inventory/sync``: run ``sync_stock`` once on explicit items or today's rows."""
+    core, now = request.app[API_CORE], request.app[API_CLOCK]()
+    body = parse_sync_body(await request.read())
+    codes = set(core.config.snapshot.config.mapping.warehouse)
+    if body.items is not None:
+        source, items, skipped = "items", validate_items(body.items, codes), 0
+    else:
+        source = "rows"
+        items, skipped = await _items_from_rows(core, now, codes)
+    logger.info(
+        "open api sync requested source={} items={} dry_run={}", source, len(items), body.dry_run
+    )
+    result = await core.runner.run(
+        JOB, trigger="api", overrides={"dry_run": body.dry_run, "items": items}
+    )
+    if result.status == "already_running":
+        raise ApiError(409, "already_running", f"{JOB} is already running; try again later")
+    plan = {"source": source, "dry_run": body.dry_run, "items": items, "skipped": skipped}
+    return web.json_response({**result.to_json(), "plan": plan})
+
+
+async def _items_from_rows(
+    core: Core, now: float, codes: Collection[str]
+) -> tuple[list[dict[str, Any]], int]:
+    """Today's newest row per key → one item each (Lingxing's quantity); unmapped skipped."""
+    start, end = day_bounds(utc_today(now))
+    rows = await newest_rows(core.pool, start, end, limit=MAX_SOURCE_KEYS + 1)
+    if len(rows) > MAX_SOURCE_KEYS:
+        raise ApiError(
+            400,
+            "too_many_rows",
+            f"today has more than {MAX_SOURCE_KEYS} warehouse/SKU keys; send explicit items",
+        )
+    # A warehouse dropped from mapping.warehouse since the rows were written cannot be sent.
+    usable = [row for row in rows if row.dsco_warehouse_id in codes]
+    if not usable:
+        raise ApiError(
+            400, "no_rows", "no dsco_warehouse_sync rows of a mapped warehouse today (UTC)"
+        )
+    return [_item(row) for row in usable], len(rows) - len(usable)
+
+
+def _item(row: DiffRow) -> dict[str, Any]:
+    # DSCO takes no negative stock; a negative Lingxing figure means "none available".
+    quantity = max(0, row.lingxing_warehouse_num)
+    return {"sku": row.dsco_warehouse_sku, "warehouse": row.dsco_warehouse_id, "quantity": quantity}
