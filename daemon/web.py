@@ -1,4 +1,4 @@
-"""The HTTP app: health, readiness, metrics, the admin API (SPEC §8) and the open API (§9)."""
+"""The HTTP app: health, readiness, metrics, the admin API + UI (SPEC §8), the open API (§9)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from daemon.admin import setup_admin
+from daemon.admin.ui import setup_ui
 from daemon.core import Core
 from daemon.metrics import render_metrics
 from daemon.openapi import setup_open_api
@@ -42,6 +43,7 @@ def create_web_app(
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics)
     setup_admin(app, core=core, scheduler=scheduler, settings=settings, clock=session_clock)
+    setup_ui(app)
     setup_open_api(app, core=core, settings=settings, clock=wall_clock)
     return app
 
