@@ -180,8 +180,8 @@ async def _demo(orders: int, port: int) -> None:
         daemon = Daemon(settings, on_started=_enable_jobs)
         install_signal_handlers(daemon)
         warehouse = asyncio.create_task(warehouse_loop(lx_app[LINGXING_KEY]))
-        print(f"\n  daemon:   http://127.0.0.1:{port}  (/healthz /readyz /metrics)")
-        print(f"  admin password: {password}")
+        print(f"\n  admin:    http://127.0.0.1:{port}/admin/   password: {password}")
+        print(f"  health:   http://127.0.0.1:{port}/readyz   metrics: /metrics")
         print(f"  DSCO sandbox {dsco_url}   Lingxing sandbox {lx_url}   Ctrl-C stops\n")
         try:
             await daemon.serve()
