@@ -6,17 +6,14 @@ fragments. Results are newest first (``dsco_create_time DESC, id DESC``).
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import TypeAlias
 
 import asyncpg
 
-Executor: TypeAlias = "asyncpg.Pool[asyncpg.Record] | asyncpg.Connection[asyncpg.Record]"
-Conn: TypeAlias = (
-    "asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
-)
+from db.search import Conn, Executor, Where, fetch_page, walk
 
 MAX_LIMIT = 500
 # A bare SKU (no "(qty)") is looked up in the GIN index as "sku(1)" … "sku(N)": the array
@@ -85,21 +82,8 @@ def msku_candidates(msku: str) -> list[str]:
     return [f"{msku}({qty})" for qty in range(BARE_SKU_MAX_QUANTITY + 1)]
 
 
-class _Where:
-    def __init__(self) -> None:
-        self.clauses: list[str] = []
-        self.args: list[object] = []
-
-    def add(self, template: str, value: object) -> None:
-        self.args.append(value)
-        self.clauses.append(template.format(p=f"${len(self.args)}"))
-
-    def sql(self) -> str:
-        return " WHERE " + " AND ".join(self.clauses) if self.clauses else ""
-
-
-def _where(f: OrderFilter) -> _Where:
-    w = _Where()
+def _where(f: OrderFilter) -> Where:
+    w = Where()
     if f.po_number:
         w.add("po_number ILIKE {p}", like_pattern(f.po_number))
     if f.statuses:
@@ -125,37 +109,26 @@ def _summary(record: asyncpg.Record) -> OrderSummary:
     return OrderSummary(**dict(record))
 
 
+_SELECT = f"SELECT {_COLUMNS} FROM dsco_order_sync"
+_ORDER = " ORDER BY dsco_create_time DESC, id DESC"
+
+
 async def search_orders(db: Executor, f: OrderFilter, *, offset: int, limit: int) -> OrderPage:
     """One page of matching orders, newest first, and how many match in total."""
     if not 0 < limit <= MAX_LIMIT or offset < 0:
         raise ValueError(f"limit must be 1..{MAX_LIMIT} and offset >= 0")
-    w = _where(f)
-    total: int = await db.fetchval(f"SELECT count(*) FROM dsco_order_sync{w.sql()}", *w.args)
-    n = len(w.args)
-    records = await db.fetch(
-        f"SELECT {_COLUMNS} FROM dsco_order_sync{w.sql()}"
-        f" ORDER BY dsco_create_time DESC, id DESC OFFSET ${n + 1} LIMIT ${n + 2}",
-        *w.args,
-        offset,
-        limit,
-    )
+    total, records = await fetch_page(db, _SELECT, _where(f), _ORDER, offset=offset, limit=limit)
     return OrderPage(total=total, orders=[_summary(r) for r in records])
 
 
 async def iter_orders(
     conn: Conn, f: OrderFilter, *, prefetch: int = 500
 ) -> AsyncGenerator[OrderSummary, None]:
-    """Every matching order, newest first, through a server-side cursor (bounded memory).
-
-    Runs in its own read-only transaction on ``conn``; close the generator (``aclosing``)
-    when stopping early so the transaction ends.
-    """
-    w = _where(f)
-    query = (
-        f"SELECT {_COLUMNS} FROM dsco_order_sync{w.sql()} ORDER BY dsco_create_time DESC, id DESC"
-    )
-    async with conn.transaction(readonly=True):
-        async for record in conn.cursor(query, *w.args, prefetch=prefetch):
+    """Every matching order, newest first, with bounded memory (see :func:`db.search.walk`)."""
+    async with contextlib.aclosing(
+        walk(conn, _SELECT, _where(f), _ORDER, prefetch=prefetch)
+    ) as rows:
+        async for record in rows:
             yield _summary(record)
 
 

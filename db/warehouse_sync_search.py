@@ -6,16 +6,13 @@ Newest first (``sync_time DESC, id DESC``). Warehouse and SKU filters match eith
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass, field
-from typing import TypeAlias
 
 import asyncpg
 
-Executor: TypeAlias = "asyncpg.Pool[asyncpg.Record] | asyncpg.Connection[asyncpg.Record]"
-Conn: TypeAlias = (
-    "asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
-)
+from db.search import Conn, Executor, Where, fetch_page, walk
 
 MAX_LIMIT = 500
 
@@ -69,21 +66,8 @@ _COLUMNS = ", ".join(SyncRecord.__dataclass_fields__)
 _ORDER = " ORDER BY sync_time DESC, id DESC"
 
 
-class _Where:
-    def __init__(self) -> None:
-        self.clauses: list[str] = []
-        self.args: list[object] = []
-
-    def add(self, template: str, value: object) -> None:
-        self.args.append(value)
-        self.clauses.append(template.format(p=f"${len(self.args)}"))
-
-    def sql(self) -> str:
-        return " WHERE " + " AND ".join(self.clauses) if self.clauses else ""
-
-
-def _where(f: SyncFilter) -> _Where:
-    w = _Where()
+def _where(f: SyncFilter) -> Where:
+    w = Where()
     if f.warehouse_ids:
         w.add(
             "(dsco_warehouse_id = ANY({p}::text[]) OR lingxing_warehouse_id = ANY({p}::text[]))",
@@ -113,35 +97,25 @@ def _record(record: asyncpg.Record) -> SyncRecord:
     return SyncRecord(**dict(record))
 
 
+_SELECT = f"SELECT {_COLUMNS} FROM dsco_warehouse_sync"
+
+
 async def search_sync(db: Executor, f: SyncFilter, *, offset: int, limit: int) -> SyncPage:
     """One page of matching rows, newest first, and how many match in total."""
     if not 0 < limit <= MAX_LIMIT or offset < 0:
         raise ValueError(f"limit must be 1..{MAX_LIMIT} and offset >= 0")
-    w = _where(f)
-    total: int = await db.fetchval(f"SELECT count(*) FROM dsco_warehouse_sync{w.sql()}", *w.args)
-    n = len(w.args)
-    records = await db.fetch(
-        f"SELECT {_COLUMNS} FROM dsco_warehouse_sync{w.sql()}{_ORDER}"
-        f" OFFSET ${n + 1} LIMIT ${n + 2}",
-        *w.args,
-        offset,
-        limit,
-    )
+    total, records = await fetch_page(db, _SELECT, _where(f), _ORDER, offset=offset, limit=limit)
     return SyncPage(total=total, rows=[_record(r) for r in records])
 
 
 async def iter_sync(
     conn: Conn, f: SyncFilter, *, prefetch: int = 500
 ) -> AsyncGenerator[SyncRecord, None]:
-    """Every matching row, newest first, through a server-side cursor (bounded memory).
-
-    Runs in its own read-only transaction on ``conn``; close the generator (``aclosing``)
-    when stopping early so the transaction ends.
-    """
-    w = _where(f)
-    query = f"SELECT {_COLUMNS} FROM dsco_warehouse_sync{w.sql()}{_ORDER}"
-    async with conn.transaction(readonly=True):
-        async for record in conn.cursor(query, *w.args, prefetch=prefetch):
+    """Every matching row, newest first, with bounded memory (see :func:`db.search.walk`)."""
+    async with contextlib.aclosing(
+        walk(conn, _SELECT, _where(f), _ORDER, prefetch=prefetch)
+    ) as rows:
+        async for record in rows:
             yield _record(record)
 
 
