@@ -87,8 +87,10 @@ def join_tracking(existing: Iterable[str], new: Iterable[str]) -> str:
     return ",".join(dict.fromkeys(t for t in [*existing, *new] if t))
 
 
-# Cancellation is the only DSCO change that moves an existing row (1–4 → 6); everything else
-# keeps the local status (D3: a pull never regresses progress or clears sent ids).
+# Only two DSCO changes move an existing row, both forward: a cancellation (1–4 → 6), and an
+# order shipped or completed in DSCO before it ever reached Lingxing (1 → 5, as D4 does at
+# first sight: pushing it now would fulfil it twice). Everything else keeps the local status
+# (D3: a pull never regresses progress or clears sent ids).
 _UPSERT = """
 WITH incoming AS (
     SELECT * FROM unnest(
@@ -118,7 +120,10 @@ upserted AS (
         shipment = EXCLUDED.shipment,
         dsco_retailer_id = EXCLUDED.dsco_retailer_id,
         status = CASE WHEN EXCLUDED.dsco_status = 'cancelled' AND o.status BETWEEN 1 AND 4
-                      THEN 6 ELSE o.status END,
+                      THEN 6
+                      WHEN EXCLUDED.dsco_status IN ('shipped', 'completed') AND o.status = 1
+                      THEN 5
+                      ELSE o.status END,
         updated_at = $11
     WHERE o.payload IS DISTINCT FROM EXCLUDED.payload
        OR o.dsco_status IS DISTINCT FROM EXCLUDED.dsco_status

@@ -126,6 +126,8 @@ def _log_outcome(ctx: JobContext, outcome: q.UpsertOutcome) -> None:
                 "order cancelled in DSCO after it reached Lingxing (status {}): cancel it there",
                 outcome.old_status,
             )
+        elif outcome.new_status == q.STATUS_DONE:
+            log.warning("order shipped in DSCO before it reached Lingxing: not pushed")
         else:
             log.info(
                 "order ok reason=status_changed {} -> {}", outcome.old_status, outcome.new_status

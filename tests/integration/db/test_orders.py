@@ -72,6 +72,19 @@ async def test_cancellation_moves_open_rows_to_6_but_not_done_ones(
     assert by_po["DONE"].new_status == 5
 
 
+async def test_shipped_in_dsco_before_push_is_done_but_later_rows_keep_their_status(
+    pool: asyncpg.Pool[asyncpg.Record],
+) -> None:
+    await q.upsert_orders(pool, [_order("NEW"), _order("ACKED"), _order("GONE", status=6)], NOW)
+    assert await q.advance(pool, "ACKED", 1, 3, NOW)
+    out = await q.upsert_orders(
+        pool,
+        [_order(po, dsco_status="shipped") for po in ("NEW", "ACKED", "GONE")],
+        NOW + 1,
+    )
+    assert {o.po_number: o.new_status for o in out} == {"NEW": 5, "ACKED": 3, "GONE": 6}
+
+
 async def test_pick_batch_rotates_skipped_rows_to_the_back(
     pool: asyncpg.Pool[asyncpg.Record],
 ) -> None:
