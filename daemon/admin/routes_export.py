@@ -125,19 +125,26 @@ async def _sync_rows(state: AdminState, f: SyncFilter) -> AsyncGenerator[Row, No
             yield _sync_row(state, record)
 
 
+async def _export(
+    request: web.Request, name: str, header: tuple[str, ...], rows: AsyncGenerator[Row, None]
+) -> web.StreamResponse:
+    state = admin_state(request)
+    async with contextlib.aclosing(rows):
+        return await stream_csv(
+            request,
+            filename=_filename(name),
+            header=header,
+            rows=rows,
+            copy_dir=state.settings.export_dir / "csv",
+        )
+
+
 async def export_orders(request: web.Request) -> web.StreamResponse:
     state = admin_state(request)
     f = order_filter(request.query)
     start, end = _window(state, f.start, f.end)
     f = dataclasses.replace(f, start=start, end=end)
-    async with contextlib.aclosing(_order_rows(state, f)) as rows:
-        return await stream_csv(
-            request,
-            filename=_filename("orders"),
-            header=ORDER_HEADER,
-            rows=rows,
-            copy_dir=state.settings.export_dir / "csv",
-        )
+    return await _export(request, "orders", ORDER_HEADER, _order_rows(state, f))
 
 
 async def export_sync(request: web.Request) -> web.StreamResponse:
@@ -145,14 +152,7 @@ async def export_sync(request: web.Request) -> web.StreamResponse:
     f = sync_filter(request.query)
     start, end = _window(state, f.start, f.end)
     f = dataclasses.replace(f, start=start, end=end)
-    async with contextlib.aclosing(_sync_rows(state, f)) as rows:
-        return await stream_csv(
-            request,
-            filename=_filename("warehouse-sync"),
-            header=SYNC_HEADER,
-            rows=rows,
-            copy_dir=state.settings.export_dir / "csv",
-        )
+    return await _export(request, "warehouse-sync", SYNC_HEADER, _sync_rows(state, f))
 
 
 def add_routes(app: web.Application) -> None:
