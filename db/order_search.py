@@ -130,11 +130,3 @@ async def iter_orders(
     ) as rows:
         async for record in rows:
             yield _summary(record)
-
-
-async def count_by_status(db: Executor) -> dict[int, int]:
-    """Orders per local status; every status 1..6 present (0 when none)."""
-    records = await db.fetch("SELECT status, count(*) AS n FROM dsco_order_sync GROUP BY status")
-    counts = dict.fromkeys(range(1, 7), 0)
-    counts.update({int(r["status"]): int(r["n"]) for r in records})
-    return counts

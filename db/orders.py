@@ -40,6 +40,8 @@ class OrderRow:
     last_attempt_at: int
     created_at: int
     updated_at: int
+    status_since: int = 0  # when the row entered its current status (kept by a trigger)
+    attempts: int = 0  # runs that picked the row since then (reset by a status move)
 
     @property
     def tracking_numbers(self) -> list[str]:
@@ -187,7 +189,7 @@ async def pick_batch(db: Executor, status: int, size: int, now: int) -> list[Ord
     """Up to ``size`` rows in ``status``, least recently attempted first (D5), stamped ``now``."""
     records = await db.fetch(
         f"""
-        UPDATE dsco_order_sync SET last_attempt_at = $3
+        UPDATE dsco_order_sync SET last_attempt_at = $3, attempts = attempts + 1
         WHERE id IN (
             SELECT id FROM dsco_order_sync WHERE status = $1
             ORDER BY last_attempt_at, dsco_create_time, id LIMIT $2
@@ -204,7 +206,8 @@ async def pick_batch(db: Executor, status: int, size: int, now: int) -> list[Ord
 async def pick_one(db: Executor, po_number: str, status: int, now: int) -> OrderRow | None:
     """Single-PO mode: the row only if it is in the job's input ``status``."""
     record = await db.fetchrow(
-        f"UPDATE dsco_order_sync SET last_attempt_at = $3 WHERE po_number = $1 AND status = $2"
+        f"UPDATE dsco_order_sync SET last_attempt_at = $3, attempts = attempts + 1"
+        f" WHERE po_number = $1 AND status = $2"
         f" RETURNING {_COLUMNS}",
         po_number,
         status,

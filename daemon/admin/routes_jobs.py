@@ -6,6 +6,7 @@ the job is already running (here or in another process sharing the database) is 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from aiohttp import web
@@ -13,7 +14,7 @@ from aiohttp import web
 from daemon.admin.context import AdminState, admin_state
 from daemon.admin.errors import ApiError, invalid, not_found
 from daemon.admin.params import json_body
-from db.order_search import count_by_status
+from db.order_stats import status_summary
 from jobs.context import RunResult
 from jobs.registry import UnknownJobError
 
@@ -56,7 +57,8 @@ async def run_job(
 async def dashboard(request: web.Request) -> web.Response:
     state = admin_state(request)
     snapshot = state.core.config.snapshot
-    counts = await count_by_status(state.core.pool)
+    summary = await status_summary(state.core.pool)
+    now = int(time.time())
     return web.json_response(
         {
             "config": {
@@ -64,8 +66,10 @@ async def dashboard(request: web.Request) -> web.Response:
                 "version": snapshot.version,
                 "updated_at": snapshot.updated_at,
             },
-            "orders": {str(status): n for status, n in counts.items()},
-            "orders_total": sum(counts.values()),
+            "orders": {str(s.status): s.count for s in summary},
+            "orders_total": sum(s.count for s in summary),
+            # Seconds the oldest order of each status has waited there (null: none in it).
+            "oldest_age_seconds": {str(s.status): s.age(now) for s in summary},
             "jobs": [_job_line(state, name) for name in state.core.runner.registry.names()],
             "display_timezone": state.settings.admin.display_timezone,
         }
