@@ -37,6 +37,7 @@ class OrderFilter:
     invoice_id: str = ""  # contains
     start: int | None = None  # dsco_create_time >= start
     end: int | None = None  # dsco_create_time < end
+    min_attempts: int | None = None  # picked by at least this many runs without moving
 
 
 @dataclass(frozen=True)
@@ -58,6 +59,8 @@ class OrderSummary:
     last_attempt_at: int
     created_at: int
     updated_at: int
+    status_since: int
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -102,6 +105,8 @@ def _where(f: OrderFilter) -> Where:
         w.add("dsco_create_time >= {p}", f.start)
     if f.end is not None:
         w.add("dsco_create_time < {p}", f.end)
+    if f.min_attempts is not None:
+        w.add("attempts >= {p}", f.min_attempts)
     return w
 
 

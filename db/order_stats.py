@@ -15,6 +15,9 @@ import asyncpg
 Executor: TypeAlias = "asyncpg.Pool[asyncpg.Record] | asyncpg.Connection[asyncpg.Record]"
 
 STATUSES = range(1, 7)
+# A row that this many runs picked without moving is being skipped for a reason that will not
+# go away by itself (bad data, a missing mapping): the operator should look at it.
+REPEATED_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -22,6 +25,7 @@ class StatusSummary:
     status: int
     count: int
     oldest_since: int | None  # unix seconds the oldest row entered the status; None when empty
+    repeated: int = 0  # rows picked by REPEATED_ATTEMPTS runs or more without moving
 
     def age(self, now: int) -> int | None:
         """Seconds the oldest order has waited in this status (None when the status is empty)."""
@@ -31,12 +35,14 @@ class StatusSummary:
 async def status_summary(db: Executor) -> list[StatusSummary]:
     """One entry per local status 1..6, in status order (zero counts included)."""
     records = await db.fetch(
-        "SELECT status, count(*) AS n, min(status_since) AS oldest"
-        " FROM dsco_order_sync GROUP BY status"
+        "SELECT status, count(*) AS n, min(status_since) AS oldest,"
+        " count(*) FILTER (WHERE attempts >= $1) AS repeated"
+        " FROM dsco_order_sync GROUP BY status",
+        REPEATED_ATTEMPTS,
     )
     found = {int(r["status"]): r for r in records}
     return [
-        StatusSummary(s, int(found[s]["n"]), int(found[s]["oldest"]))
+        StatusSummary(s, int(found[s]["n"]), int(found[s]["oldest"]), int(found[s]["repeated"]))
         if s in found
         else StatusSummary(s, 0, None)
         for s in STATUSES

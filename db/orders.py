@@ -6,6 +6,7 @@ Bulk upsert per page, rotating batch selection, forward-only compare-and-set mov
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -19,6 +20,17 @@ Conn: TypeAlias = (
 
 STATUS_PULLED, STATUS_PUSHED, STATUS_ACKED, STATUS_SHIPPED, STATUS_DONE, STATUS_CANCELLED = range(
     1, 7
+)
+
+
+# What PostgreSQL (or asyncpg, while encoding) raises when it refuses the data itself — a
+# character it cannot store, a value too large for an index — as opposed to a connection
+# or server failure. A caller may store the rows one by one to find the offending one.
+DATA_REFUSED: tuple[type[Exception], ...] = (
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.ProgramLimitExceededError,
+    UnicodeError,
 )
 
 
@@ -110,7 +122,8 @@ upserted AS (
         po_number, dsco_create_time, dsco_update_time, dsco_status, status, payload, mskus,
         warehouse_id, shipment, dsco_retailer_id, created_at, updated_at)
     SELECT po_number, dsco_create_time, dsco_update_time, dsco_status, initial_status, payload,
-           string_to_array(mskus, E'\\x1f'), warehouse_id, shipment, dsco_retailer_id, $11, $11
+           ARRAY(SELECT jsonb_array_elements_text(mskus::jsonb)), warehouse_id, shipment,
+           dsco_retailer_id, $11, $11
     FROM incoming
     ON CONFLICT (po_number) DO UPDATE SET
         dsco_create_time = EXCLUDED.dsco_create_time,
@@ -155,7 +168,9 @@ async def upsert_orders(
         [o.dsco_status for o in unique],
         [o.initial_status for o in unique],
         [o.payload for o in unique],
-        ["\x1f".join(o.mskus) for o in unique],
+        # As JSON texts: a SKU may contain any character, so no separator is safe (and nested
+        # lists would be read as a two-dimensional array).
+        [json.dumps(o.mskus) for o in unique],
         [o.warehouse_id for o in unique],
         [o.shipment for o in unique],
         [o.dsco_retailer_id for o in unique],

@@ -99,8 +99,11 @@ async def _lingxing_ready(ctx: JobContext, lx: LingxingClient, pos: list[str]) -
         for po in set(order.platform_order_nos) & set(pos):
             statuses[po].append(order.status)
     ready = []
+    unreadable = found.rejected_keys()
     for po in pos:
-        if not statuses.get(po):
+        if po in unreadable:  # a sub-order we cannot read may not be reviewed yet
+            pc.skip(ctx, po, "lingxing_row_unreadable")
+        elif not statuses.get(po):
             pc.skip(ctx, po, "not_in_lingxing")
         elif not set(statuses[po]) <= READY_STATUSES:
             pc.skip(ctx, po, "lingxing_not_ready", f"statuses={sorted(statuses[po])}")

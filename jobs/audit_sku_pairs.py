@@ -12,6 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jobs.untrusted import identifier_problem
+from sdk.lingxing.paging import Rejected
+
 MAX_LISTED = 50  # conflicts listed in the log/report; the count is always complete
 
 
@@ -22,17 +25,20 @@ class PairRow:
     sku: str
 
 
-def find_conflicts(pairs: Iterable[PairRow], stores: Iterable[str]) -> list[str]:
-    """Every reason the pair list cannot become ``mapping.sku`` (empty: it can)."""
+def find_conflicts(
+    pairs: Iterable[PairRow], stores: Iterable[str], rejected: Iterable[Rejected] = ()
+) -> list[str]:
+    """Every reason the pair list cannot become ``mapping.sku`` (empty: it can). A pair row
+    Lingxing sent that our model refused is one: the mapping would miss it silently."""
     wanted = set(stores)
-    problems: list[str] = []
+    problems = [f"pair row {r.index} unreadable (fields {','.join(r.fields)})" for r in rejected]
     sku_of: dict[str, set[str]] = {}
     msku_of: dict[str, set[str]] = {}
     for pair in pairs:
         if pair.store_id not in wanted:
             problems.append(f"store {pair.store_id!r} was not asked for (msku {pair.msku!r})")
-        elif not pair.msku.strip() or not pair.sku.strip():
-            problems.append(f"store {pair.store_id}: empty msku or sku ({pair.msku!r})")
+        elif problem := identifier_problem(pair.msku) or identifier_problem(pair.sku):
+            problems.append(f"store {pair.store_id}: unusable msku or sku ({problem})")
         else:
             sku_of.setdefault(pair.msku, set()).add(pair.sku)
             msku_of.setdefault(pair.sku, set()).add(pair.msku)

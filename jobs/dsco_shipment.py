@@ -12,7 +12,9 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
+from jobs.lingxing_order import MAX_LINE_QUANTITY
 from jobs.order_fields import service_level, warehouse_code
+from jobs.untrusted import identifier_problem
 from sdk.dsco.models import Shipment, ShipmentForOrder, ShipmentLineItem
 from sdk.dsco.responses import DscoOrder, OrderLineItem
 from sdk.lingxing.models import WmsOrder, WmsProduct
@@ -146,10 +148,27 @@ def _groups(outbound: Sequence[WmsOrder], tz: tzinfo) -> list[tuple[str, datetim
     return sorted(((t, w, m) for t, (w, m) in groups.items()), key=lambda g: (g[1], g[0]))
 
 
+def _implausible(outbound: Sequence[WmsOrder]) -> Skip | None:
+    """Why the live outbound orders cannot be trusted as shipments (None: they can). A tracking
+    number is a key at DSCO and a carrier; a unit count beyond any order is a data error."""
+    for wo in outbound:
+        if wo.deleted:
+            continue
+        problem = identifier_problem(wo.tracking_no) if wo.tracking_no else None
+        if problem:
+            return Skip("bad_tracking_number", f"wo_number={wo.wo_number} problem={problem}")
+        if any(not 0 <= p.count <= MAX_LINE_QUANTITY for p in wo.product_info):
+            return Skip("implausible_outbound_count", f"wo_number={wo.wo_number}")
+    return None
+
+
 def allocate(
     order: DscoOrder, outbound: Sequence[WmsOrder], reverse_sku: Mapping[str, str], tz: tzinfo
 ) -> Allocation | Skip:
     """Packages of the order from its outbound orders, or why there are none to use."""
+    bad = _implausible(outbound)
+    if bad is not None:
+        return bad
     groups = _groups(outbound, tz)
     if not groups:
         live = sum(1 for wo in outbound if not wo.deleted)

@@ -18,7 +18,7 @@ from jobs.dsco_invoice import build_invoice
 from jobs.dsco_shipment import Skip, allocate
 from jobs.runtime_config import reverse_mapping
 from jobs.ship_to_dsco import LOG_POLL, LOG_TIMEOUT, deliver
-from jobs.wms import outbound_by_po, shop_sid
+from jobs.wms import outbound_by_po
 from sdk._errors import SdkError
 from sdk.dsco.client import DscoClient
 from sdk.dsco.models import Invoice
@@ -68,21 +68,8 @@ async def _build(
     ctx: JobContext, lingxing: LingxingClient, pairs: Sequence[Pair]
 ) -> dict[str, Invoice]:
     """PO → invoice for every order that can be invoiced now; the others are reported."""
-    sids: dict[str, int] = {}
-    for row, _ in pairs:
-        sid = shop_sid(ctx.config.mapping.shop, row.dsco_retailer_id)
-        if sid is None:
-            detail = f"dsco_retailer_id={row.dsco_retailer_id}"
-            pc.skip(ctx, row.po_number, "missing_mapping_shop", detail)
-        else:
-            sids[row.po_number] = sid
-    ready = [pair for pair in pairs if pair[0].po_number in sids]
-    try:
-        outbound = await outbound_by_po(lingxing, [row for row, _ in ready], sids)
-    except SdkError as exc:
-        for row, _ in ready:
-            pc.fail(ctx, row.po_number, "lingxing_read_failed", type(exc).__name__)
-        return {}
+    outbound = await outbound_by_po(ctx, lingxing, [row for row, _ in pairs])
+    ready = [pair for pair in pairs if pair[0].po_number in outbound]
     currencies = await _lingxing_currencies(ctx, lingxing, ready)
     reverse_sku = reverse_mapping(ctx.config.mapping.sku)
     invoices: dict[str, Invoice] = {}

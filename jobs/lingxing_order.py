@@ -29,8 +29,10 @@ from pydantic import ValidationError
 
 from jobs.order_fields import service_level, warehouse_code
 from jobs.runtime_config import MappingConfig
+from jobs.untrusted import identifier_problem, plain_text
 from sdk.dsco.responses import DscoOrder, OrderLineItem, OrderShipping
-from sdk.lingxing.models import CreateOrder, CreateOrderItem
+from sdk.lingxing.models import CreateOrder
+from sdk.lingxing.models.request import to_body
 
 __all__ = [
     "DEFAULT_COUNTRY",
@@ -43,6 +45,11 @@ __all__ = [
 ]
 
 DEFAULT_COUNTRY = "US"
+# Plausibility bounds (Lingxing documents none): a drop-ship line of more than 10,000 units or a
+# unit price above a million is a data error, not an order to fulfil.
+MAX_LINE_QUANTITY = 10_000
+MAX_UNIT_PRICE = Decimal(1_000_000)
+MAX_TEXT = 255
 
 
 @dataclass(frozen=True)
@@ -67,7 +74,13 @@ def unit_price(line: OrderLineItem) -> Decimal | None:
 
     Zero counts as "no price": DSCO fills unknown prices with 0, and sending a 0 price would
     create a free order in Lingxing instead of surfacing the data gap."""
-    return line.unit_price
+    prices = (
+        line.consumer_price_with_tax,
+        line.consumer_price,
+        line.retail_price,
+        line.expected_cost,
+    )
+    return next((p for p in prices if p is not None and p > 0), None)
 
 
 def shipment_key(order: DscoOrder) -> str:
@@ -99,23 +112,28 @@ def _country(shipping: OrderShipping) -> str | Skip:
     return country
 
 
-def _item(line: OrderLineItem, index: int) -> CreateOrderItem | Skip:
+def _item(line: OrderLineItem, index: int) -> dict[str, object] | Skip:
     where = f"line={line.line_number if line.line_number is not None else index + 1}"
     msku = (line.partner_sku or "").strip() or (line.sku or "").strip()
     if not msku:
         return Skip("missing_sku", where)
-    if line.quantity is None or line.quantity < 1:
+    problem = identifier_problem(msku)
+    if problem:
+        return Skip("bad_sku", f"{where} problem={problem}")
+    if line.quantity is None or not 1 <= line.quantity <= MAX_LINE_QUANTITY:
         return Skip("bad_quantity", f"{where} sku={msku}")
     price = unit_price(line)
     if price is None:
         return Skip("missing_unit_price", f"{where} sku={msku}")
-    return CreateOrderItem(msku=msku, quantity=line.quantity, unit_price=price)
+    if price > MAX_UNIT_PRICE:
+        return Skip("bad_unit_price", f"{where} sku={msku} above={MAX_UNIT_PRICE}")
+    return {"msku": msku, "quantity": line.quantity, "unit_price": price}
 
 
-def _items(order: DscoOrder) -> list[CreateOrderItem] | Skip:
+def _items(order: DscoOrder) -> list[dict[str, object]] | Skip:
     if not order.line_items:
         return Skip("no_lines")
-    items: list[CreateOrderItem] = []
+    items: list[dict[str, object]] = []
     for index, line in enumerate(order.line_items):
         item = _item(line, index)
         if isinstance(item, Skip):
@@ -142,23 +160,31 @@ def _address(shipping: OrderShipping | None) -> dict[str, str] | Skip:
     if isinstance(country, Skip):
         return country
     fields = {
-        "receiver_name": receiver_name(shipping),
-        "city": (shipping.city or "").strip(),
-        "address_line1": _address_line1(shipping),
+        "receiver_name": plain_text(receiver_name(shipping)),
+        "city": plain_text(shipping.city or ""),
+        "address_line1": plain_text(_address_line1(shipping)),
     }
     missing = [name for name, value in fields.items() if not value]
     if missing:
         return Skip("missing_address_fields", f"fields={','.join(missing)}")
+    # Cut short, an address ships to the wrong door: an implausibly long one is refused.
+    too_long = [name for name, value in fields.items() if len(value) > MAX_TEXT]
+    if too_long:
+        return Skip("field_too_long", f"fields={','.join(too_long)} max={MAX_TEXT}")
     return {"receiver_country_code": country, **fields}
 
 
 def build_order(order: DscoOrder, mapping: MappingConfig) -> BuiltOrder | Skip:
-    """The Lingxing order for ``order``, or why it must be skipped (checks in SPEC order)."""
+    """The Lingxing order for ``order``, or why it must be skipped (checks in SPEC order).
+
+    Everything is checked here, before any call: an order that cannot be built or serialised
+    is skipped alone and never reaches the create call of the others."""
     store_id = mapping.shop.get(order.dsco_retailer_id or "", "")
     if not store_id:
         return Skip("missing_mapping_shop", f"dscoRetailerId={order.dsco_retailer_id or ''}")
-    if not order.po_number:
-        return Skip("missing_po_number")
+    problem = identifier_problem(order.po_number)
+    if problem:
+        return Skip("invalid_po_number", f"problem={problem}")
     address = _address(order.shipping)
     if isinstance(address, Skip):
         return address
@@ -168,12 +194,14 @@ def build_order(order: DscoOrder, mapping: MappingConfig) -> BuiltOrder | Skip:
     items = _items(order)
     if isinstance(items, Skip):
         return items
+    fields = {"platform_order_no": order.po_number, **address, **logistics, "items": items}
     try:
-        built = CreateOrder.model_validate(
-            {"platform_order_no": order.po_number, **address, **logistics, "items": items}
-        )
+        built = CreateOrder.model_validate(fields)
+        to_body(built)  # serialisable too (money rounding), or it would fail the whole call
     except ValidationError as exc:
         # Field locations only: the values are buyer data.
         where = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})
         return Skip("invalid_order", f"fields={','.join(where[:5])}")
+    except ArithmeticError as exc:
+        return Skip("invalid_order", f"error={type(exc).__name__}")
     return BuiltOrder(store_id=store_id, order=built)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from db.orders import OrderUpsert
+from jobs.untrusted import identifier_problem
 from sdk.dsco.errors import DscoPayloadError
 from sdk.dsco.responses import DscoOrder, parse_order
 
@@ -38,21 +40,42 @@ def mskus(order: DscoOrder) -> list[str]:
     ]
 
 
-def derive_order(raw: dict[str, Any]) -> OrderUpsert | str:
-    """The row to upsert, or a stable reason code when the order is unusable."""
+@dataclass(frozen=True)
+class Refused:
+    """Why a DSCO order cannot be stored: a stable reason code and a loggable detail."""
+
+    reason: str
+    detail: str = ""
+
+
+# Create dates outside this range are typos or placeholders, not orders (and would overflow
+# the arithmetic of the pull window).
+_EARLIEST, _LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def derive_order(raw: object) -> OrderUpsert | Refused:
+    """The row to upsert, or why the order cannot be stored. ``raw`` must already be
+    :func:`jobs.untrusted.storable`; only the PO number and the create date are required."""
+    if not isinstance(raw, dict):
+        return Refused("not_an_object", f"type={type(raw).__name__}")
     try:
         order = parse_order(raw)
-    except DscoPayloadError:
-        return "unparsable_order"
-    if not order.po_number:
-        return "missing_po_number"
-    if order.dsco_create_date is None:
-        return "bad_create_date"
+    except DscoPayloadError as exc:
+        return Refused("unparsable_order", str(exc))
+    if order.po_number is None:
+        return Refused("missing_po_number")
+    problem = identifier_problem(order.po_number)
+    if problem:
+        return Refused("invalid_po_number", f"problem={problem}")
+    created = order.dsco_create_date
+    if created is None or not _EARLIEST <= created < _LATEST:
+        return Refused("bad_create_date")
     status = order.dsco_status or ""
+    updated = order.dsco_last_update
     return OrderUpsert(
         po_number=order.po_number,
-        dsco_create_time=int(order.dsco_create_date.timestamp()),
-        dsco_update_time=int(order.dsco_last_update.timestamp()) if order.dsco_last_update else 0,
+        dsco_create_time=int(created.timestamp()),
+        dsco_update_time=int(updated.timestamp()) if updated and updated < _LATEST else 0,
         dsco_status=status,
         initial_status=initial_status(status),
         payload=raw,

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from db import orders as q
 from jobs.context import JobContext
+from jobs.untrusted import identifier_problem, printable
 from sdk.dsco.errors import DscoPayloadError
 from sdk.dsco.responses import DscoOrder, parse_order
 
@@ -60,6 +61,10 @@ def parse_payloads(
     """Typed DSCO orders of ``rows``; an unusable payload is reported as a failure and dropped."""
     parsed: list[tuple[q.OrderRow, DscoOrder]] = []
     for row in rows:
+        problem = identifier_problem(row.po_number)
+        if problem:  # stored before the pull refused such PO numbers: never send it anywhere
+            skip(ctx, printable(row.po_number, 100), "invalid_po_number", f"problem={problem}")
+            continue
         try:
             parsed.append((row, parse_order(row.payload)))
         except DscoPayloadError:
@@ -93,7 +98,8 @@ def multi_banned(order: DscoOrder) -> bool:
 
 
 def _detail(text: str) -> str:
-    return f" {text}" if text else ""
+    # Details carry vendor values (SKUs, DSCO and Lingxing messages): escaped for the log.
+    return f" {printable(text, 500)}" if text else ""
 
 
 def ok(ctx: JobContext, po_number: str, reason: str, detail: str = "") -> None:

@@ -15,7 +15,8 @@ from typing import Any
 
 from db import orders as q
 from jobs.context import JobContext, JobError
-from jobs.order_fields import derive_order
+from jobs.order_fields import Refused, derive_order
+from jobs.untrusted import printable, storable
 from sdk.dsco.client import DscoClient
 
 EPOCH = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())  # empty table: start here (seed §6.1)
@@ -85,34 +86,79 @@ def _dt(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
-async def _store_pages(
-    ctx: JobContext, pages: AsyncIterator[list[dict[str, Any]]], window: Window
-) -> None:
+async def _store_pages(ctx: JobContext, pages: AsyncIterator[list[Any]], window: Window) -> None:
     async for page in pages:
         rows = [row for raw in page if (row := _derive(ctx, raw, window)) is not None]
-        outcomes = await q.upsert_orders(ctx.pool, rows, ctx.now())
-        for outcome in outcomes:
+        for outcome in await _store(ctx, rows):
             _log_outcome(ctx, outcome)
 
 
-def _derive(ctx: JobContext, raw: dict[str, Any], window: Window) -> q.OrderUpsert | None:
-    derived = derive_order(raw)
-    key = derived.po_number if not isinstance(derived, str) else repr(raw.get("poNumber"))
+def _derive(ctx: JobContext, raw: object, window: Window) -> q.OrderUpsert | None:
+    clean, cleaned_paths = storable(raw)
+    derived = derive_order(clean)
+    key = derived.po_number if isinstance(derived, q.OrderUpsert) else _raw_key(clean)
     if key in window.seen:
-        return None if isinstance(derived, str) else derived  # counted by the first sweep
+        return derived if isinstance(derived, q.OrderUpsert) else None  # counted already
     window.seen.add(key)
     ctx.counters.total += 1
-    if isinstance(derived, str):
-        ctx.counters.fail += 1
-        po = raw.get("poNumber") if isinstance(raw.get("poNumber"), str) else ""
-        ctx.log.bind(po_number=po).warning("order skipped reason={}", derived)
+    if isinstance(derived, Refused):
+        _refused(ctx, _raw_po(clean), derived.reason, derived.detail)
         return None
+    if cleaned_paths:
+        # Stored with U+FFFD where DSCO sent what PostgreSQL cannot hold; say where.
+        ctx.log.bind(po_number=derived.po_number).warning(
+            "order payload cleaned to be storable paths={}", printable(",".join(cleaned_paths))
+        )
     if window.keep_from is not None and not (
         window.keep_from <= derived.dsco_create_time < window.end
     ):
         ctx.counters.skip += 1
         return None
     return derived
+
+
+def _refused(ctx: JobContext, po_number: str, reason: str, detail: str) -> None:
+    """An order DSCO sent that cannot be stored: counted as failed, logged, left in DSCO (the
+    next pull sees it again, so a corrected order comes in by itself)."""
+    ctx.counters.fail += 1
+    ctx.log.bind(po_number=po_number).warning(
+        "order skipped reason={}{}", reason, f" {detail}" if detail else ""
+    )
+
+
+def _raw_key(raw: object) -> str:
+    """A stable key for an order that has no usable PO number (sweeps may see it twice)."""
+    return "\x00raw:" + printable(repr(raw), 200)
+
+
+def _raw_po(raw: object) -> str:
+    po = raw.get("poNumber") if isinstance(raw, dict) else None
+    return printable(po, 100) if isinstance(po, str) else ""
+
+
+async def _store(ctx: JobContext, rows: list[q.OrderUpsert]) -> list[q.UpsertOutcome]:
+    """One statement for the page; when the database refuses the data itself, the orders one
+    by one, so that only the offending order is skipped."""
+    try:
+        return await q.upsert_orders(ctx.pool, rows, ctx.now())
+    except q.DATA_REFUSED as exc:
+        if len(rows) == 1:
+            _refused(ctx, rows[0].po_number, "refused_by_database", f"error={_db_error(exc)}")
+            return []
+        ctx.log.warning(
+            "page of {} orders refused by the database ({}); storing them one by one",
+            len(rows),
+            _db_error(exc),
+        )
+    outcomes: list[q.UpsertOutcome] = []
+    for row in rows:
+        outcomes += await _store(ctx, [row])
+    return outcomes
+
+
+def _db_error(exc: Exception) -> str:
+    code = getattr(exc, "sqlstate", None)
+    return f"{type(exc).__name__}{f' sqlstate={code}' if code else ''}"
 
 
 def _log_outcome(ctx: JobContext, outcome: q.UpsertOutcome) -> None:
@@ -144,5 +190,5 @@ async def _pull_one(ctx: JobContext, dsco: DscoClient, po_number: str) -> None:
         ctx.log.warning("order skipped reason=not_found_in_dsco")
         return
     rows = [row for row in [_derive(ctx, raw, Window(0, 2**62))] if row is not None]
-    for outcome in await q.upsert_orders(ctx.pool, rows, ctx.now()):
+    for outcome in await _store(ctx, rows):
         _log_outcome(ctx, outcome)

@@ -35,6 +35,8 @@ from jobs.runtime_config import (
     config_to_json,
     validate_runtime_config,
 )
+from jobs.untrusted import printable
+from sdk.lingxing.paging import Rejected
 
 AUDIT_FOLDER = "sku-mapping-pull"
 MAX_PAGE = 1000
@@ -51,7 +53,7 @@ async def run(ctx: JobContext) -> None:
     pairs = [PairRow(p.store_id, p.msku, p.sku) for p in raw]
     ctx.counters.total = len(pairs)
     old = dict(ctx.config.mapping.sku)
-    new = _checked_mapping(ctx, pairs, stores, old)
+    new = _checked_mapping(ctx, pairs, stores, old, raw.rejected)
     if new is None:
         return
     if new == old:
@@ -71,14 +73,18 @@ def _page(size: int) -> int:
 
 
 def _checked_mapping(
-    ctx: JobContext, pairs: list[PairRow], stores: list[str], old: dict[str, str]
+    ctx: JobContext,
+    pairs: list[PairRow],
+    stores: list[str],
+    old: dict[str, str],
+    rejected: list[Rejected],
 ) -> dict[str, str] | None:
     """The new mapping, or None (logged, reported) when it must not be saved."""
-    conflicts = find_conflicts(pairs, stores)
+    conflicts = find_conflicts(pairs, stores, rejected)
     if conflicts:
         ctx.counters.fail = len(pairs)
         for line in conflicts[:MAX_LISTED]:
-            ctx.log.warning("sku pair conflict: {}", line)
+            ctx.log.warning("sku pair conflict: {}", printable(line))
         ctx.log.error("sku mapping NOT changed: {} conflict(s) in the pair list", len(conflicts))
         _report(ctx, pairs, old, old, saved=False, reason="conflict", conflicts=conflicts)
         return None

@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from db import orders as q
@@ -24,6 +24,7 @@ from sdk._errors import SdkError
 from sdk.dsco.responses import DscoOrder
 from sdk.lingxing.client import LingxingClient
 from sdk.lingxing.models import LxOrder
+from sdk.lingxing.paging import Rows
 
 FROM, TO = q.STATUS_PULLED, q.STATUS_PUSHED
 CREATE_CONCURRENCY = 10  # the create endpoint's in-flight cap
@@ -68,14 +69,27 @@ async def _advance_existing(
     None when Lingxing could not be read (then nothing is created this run)."""
     pos = [row.po_number for row, _ in orders]
     try:
-        found = _by_po(await lx.list_orders(pos, include_deleted=True), pos)
+        listing = await lx.list_orders(pos, include_deleted=True)
     except SdkError as exc:
         for po in pos:
             pc.fail(ctx, po, "lingxing_list_failed", type(exc).__name__)
         return None
+    found = _by_po(listing, pos)
     for po, matches in found.items():
         await _advance_found(ctx, po, matches, "already_in_lingxing")
-    return [(row, order) for row, order in orders if row.po_number not in found]
+    # A Lingxing order we could not read may be this PO's: creating it could duplicate it.
+    unreadable = _unreadable(ctx, listing, pos, found)
+    return [(row, order) for row, order in orders if row.po_number not in found.keys() | unreadable]
+
+
+def _unreadable(
+    ctx: JobContext, listing: Rows[LxOrder], pos: Sequence[str], found: Mapping[str, object]
+) -> set[str]:
+    """POs named only by Lingxing rows our model refused: reported, left for a later run."""
+    unreadable = (listing.rejected_keys() & set(pos)) - found.keys()
+    for po in sorted(unreadable):
+        pc.skip(ctx, po, "lingxing_row_unreadable")
+    return unreadable
 
 
 async def _advance_found(ctx: JobContext, po: str, matches: list[LxOrder], reason: str) -> None:
@@ -172,11 +186,15 @@ async def _settle(ctx: JobContext, lx: LingxingClient, outcome: CreateOutcome) -
 async def _recheck(ctx: JobContext, lx: LingxingClient, pos: list[str]) -> None:
     """The create outcome is unknown: only what Lingxing now lists counts as created."""
     try:
-        found = _by_po(await lx.list_orders(pos, include_deleted=True), pos)
+        listing = await lx.list_orders(pos, include_deleted=True)
     except SdkError as exc:
-        found = {}
+        listing = Rows()
         ctx.log.warning("re-check after an unknown create outcome failed: {}", type(exc).__name__)
+    found = _by_po(listing, pos)
+    unreadable = _unreadable(ctx, listing, pos, found)
     for po in pos:
+        if po in unreadable:
+            continue
         if po in found:
             await _advance_found(ctx, po, found[po], "created_confirmed_by_recheck")
         else:

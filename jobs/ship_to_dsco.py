@@ -20,7 +20,7 @@ from jobs import pipeline_common as pc
 from jobs.context import JobContext
 from jobs.dsco_shipment import Allocation, Skip, allocate, build_shipment
 from jobs.runtime_config import reverse_mapping
-from jobs.wms import outbound_by_po, shop_sid
+from jobs.wms import outbound_by_po
 from sdk._errors import SdkError
 from sdk.dsco.changelog import ChangeLogOutcome
 from sdk.dsco.client import DscoClient
@@ -101,24 +101,12 @@ async def _with_outbound(
     ctx: JobContext, lingxing: LingxingClient, candidates: Sequence[Candidate]
 ) -> list[Candidate]:
     """Candidates with their allocation; the others are reported here."""
-    sids: dict[str, int] = {}
-    for cand in candidates:
-        sid = shop_sid(ctx.config.mapping.shop, cand.row.dsco_retailer_id)
-        if sid is None:
-            detail = f"dsco_retailer_id={cand.row.dsco_retailer_id}"
-            pc.skip(ctx, cand.row.po_number, "missing_mapping_shop", detail)
-        else:
-            sids[cand.row.po_number] = sid
-    ready = [c for c in candidates if c.row.po_number in sids]
-    try:
-        outbound = await outbound_by_po(lingxing, [c.row for c in ready], sids)
-    except SdkError as exc:
-        for cand in ready:
-            pc.fail(ctx, cand.row.po_number, "lingxing_read_failed", type(exc).__name__)
-        return []
+    outbound = await outbound_by_po(ctx, lingxing, [c.row for c in candidates])
     reverse_sku = reverse_mapping(ctx.config.mapping.sku)
     kept = []
-    for cand in ready:
+    for cand in candidates:
+        if cand.row.po_number not in outbound:
+            continue
         result = allocate(
             cand.order, outbound[cand.row.po_number], reverse_sku, ctx.env.lingxing_timezone
         )

@@ -36,11 +36,13 @@ from jobs.stock_plan import (
     REASON_NOT_FOUND,
     SkuPlan,
     build_rows,
+    check_plausible,
     dsco_quantities,
     plan_skus,
     sum_by_sku,
 )
 from jobs.stock_write import write_inventory
+from jobs.untrusted import printable
 from sdk._errors import SdkError
 from sdk.dsco.client import DscoClient
 from sdk.lingxing.client import LingxingClient
@@ -67,13 +69,15 @@ async def run(ctx: JobContext) -> None:
     if "items" in ctx.overrides:
         plans = _plans_from_items(ctx, codes)
     else:
-        stock = await _read_lingxing(ctx, ctx.clients.require_lingxing(), codes)
-        plans = plan_skus(stock, codes, _sku_reverse(ctx))
+        stock, unreadable = await _read_lingxing(ctx, ctx.clients.require_lingxing(), codes)
+        plans = plan_skus(stock, codes, _sku_reverse(ctx), unreadable)
     if ctx.config.jobs.sync_stock.use_stream:
         await _read_dsco_stream(ctx, dsco, plans)
     else:
         await _read_dsco(ctx, dsco, plans)
     now = ctx.now()
+    for plan in plans:
+        check_plausible(plan)
     rows = [row for plan in plans for row in build_rows(plan, codes, now, REASON_COMPARED)]
     ids = await q.insert_rows(ctx.pool, rows, now)
     calls = await write_inventory(ctx, dsco, plans, rows, ids) if write else 0
@@ -98,17 +102,20 @@ def _sku_reverse(ctx: JobContext) -> dict[str, str]:
 
 async def _read_lingxing(
     ctx: JobContext, lingxing: LingxingClient, codes: Mapping[str, str]
-) -> dict[str, dict[str, int]]:
+) -> tuple[dict[str, dict[str, int]], set[str]]:
     """DSCO code → Lingxing SKU → summed available quantity (warehouses one after another:
-    the endpoint allows one request in flight anyway)."""
+    the endpoint allows one request in flight anyway), and the Lingxing SKUs named by a stock
+    row our model refused (their sum would be wrong, so they are not synced)."""
     stock: dict[str, dict[str, int]] = {}
+    unreadable: set[str] = set()
     for code, wid in codes.items():
         pairs: list[tuple[str, int]] = []
         async for page in lingxing.iter_inventory_details(wid, page_size=LINGXING_PAGE):
             pairs += [(r.sku, r.product_valid_num) for r in page if str(r.wid) == wid]
+            unreadable |= page.rejected_keys()
         stock[code] = sum_by_sku(pairs)
         ctx.log.info("lingxing stock read warehouse={} wid={} rows={}", code, wid, len(pairs))
-    return stock
+    return stock, unreadable
 
 
 async def _read_dsco(ctx: JobContext, dsco: DscoClient, plans: list[SkuPlan]) -> None:
@@ -186,7 +193,7 @@ def _item_fields(item: Any, index: int, codes: Mapping[str, str]) -> tuple[str, 
 def _finish(ctx: JobContext, plans: list[SkuPlan], rows: int, write: bool, calls: int) -> None:
     failed = [p for p in plans if p.failure]
     for plan in failed:
-        ctx.log.warning("sku failed sku={} reason={}", plan.sku, plan.failure)
+        ctx.log.warning("sku failed sku={} reason={}", printable(plan.sku), printable(plan.failure))
     ctx.counters.total = len(plans)
     ctx.counters.fail = len(failed)
     ctx.counters.ok = len(plans) - len(failed)

@@ -11,6 +11,9 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from db.orders import OrderRow
+from jobs import pipeline_common as pc
+from jobs.context import JobContext
+from sdk._errors import SdkError
 from sdk.lingxing.client import LingxingClient
 from sdk.lingxing.models import WmsOrder
 
@@ -44,15 +47,40 @@ def group_by_po(outbound: Sequence[WmsOrder], sids: Mapping[str, int]) -> dict[s
 
 
 async def outbound_by_po(
-    lingxing: LingxingClient, rows: Sequence[OrderRow], sids: Mapping[str, int]
+    ctx: JobContext, lingxing: LingxingClient, rows: Sequence[OrderRow]
 ) -> dict[str, list[WmsOrder]]:
-    """Live outbound orders of every row (``sids``: PO → store id), in one batched read."""
-    if not rows:
+    """Live outbound orders per PO of ``rows``, in one batched read. Orders that cannot be
+    read are reported here and left out: no store mapping, a failed read, or an outbound order
+    Lingxing sent that our model refused (it would be a shipment we cannot see)."""
+    sids: dict[str, int] = {}
+    for row in rows:
+        sid = shop_sid(ctx.config.mapping.shop, row.dsco_retailer_id)
+        if sid is None:
+            pc.skip(
+                ctx,
+                row.po_number,
+                "missing_mapping_shop",
+                f"dsco_retailer_id={row.dsco_retailer_id}",
+            )
+        else:
+            sids[row.po_number] = sid
+    usable = [row for row in rows if row.po_number in sids]
+    if not usable:
         return {}
-    outbound = await lingxing.list_wms_orders(
-        platform_order_nos=[row.po_number for row in rows],
-        sids=sorted(set(sids.values())),
-        start=window_start(rows),
-        exclude_deleted=True,
-    )
-    return group_by_po(outbound, sids)
+    try:
+        outbound = await lingxing.list_wms_orders(
+            platform_order_nos=[row.po_number for row in usable],
+            sids=sorted(set(sids.values())),
+            start=window_start(usable),
+            exclude_deleted=True,
+        )
+    except SdkError as exc:
+        for row in usable:
+            pc.fail(ctx, row.po_number, "lingxing_read_failed", type(exc).__name__)
+        return {}
+    grouped = group_by_po(outbound, sids)
+    for bad in outbound.rejected:
+        for po in sorted(set(bad.keys) & grouped.keys()):
+            pc.skip(ctx, po, "unreadable_outbound_order", f"fields={','.join(bad.fields[:5])}")
+            del grouped[po]
+    return grouped

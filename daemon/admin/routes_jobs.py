@@ -70,6 +70,8 @@ async def dashboard(request: web.Request) -> web.Response:
             "orders_total": sum(s.count for s in summary),
             # Seconds the oldest order of each status has waited there (null: none in it).
             "oldest_age_seconds": {str(s.status): s.age(now) for s in summary},
+            # Orders that several runs picked without moving them (list: min_attempts=3).
+            "repeatedly_skipped": {str(s.status): s.repeated for s in summary},
             "jobs": [_job_line(state, name) for name in state.core.runner.registry.names()],
             "display_timezone": state.settings.admin.display_timezone,
         }

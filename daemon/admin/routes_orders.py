@@ -58,6 +58,7 @@ def order_filter(query: MultiMapping[str]) -> OrderFilter:
         invoice_id=query_str(query, "invoice_id"),
         start=start,
         end=end,
+        min_attempts=query_int(query, "min_attempts"),
     )
 
 

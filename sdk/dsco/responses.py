@@ -46,10 +46,38 @@ def _lenient_number(value: Any) -> Any:
 
 
 def _text_lines(value: Any) -> Any:
-    # Address lines: drop nulls and blanks instead of rejecting the whole order.
+    # Address lines: keep the text ones, drop nulls, blanks and junk instead of rejecting the
+    # whole order (push then refuses an order whose address ends up missing).
     if not isinstance(value, list):
+        return None
+    return [line for line in map(_lenient_str, value) if line]
+
+
+def _lenient_str(value: Any) -> Any:
+    # Text fields: a number becomes its text (ids arrive both ways); an object, a list or a
+    # boolean where text belongs is unusable and becomes None instead of failing the order.
+    if isinstance(value, str) or value is None:
         return value
-    return [str(line) for line in value if line not in (None, "")]
+    if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+        return str(value) if _lenient_number(value) is not None else None
+    return None
+
+
+def _lenient_bool(value: Any) -> Any:
+    return value if isinstance(value, bool) else None
+
+
+def _object_or_none(value: Any) -> Any:
+    return value if isinstance(value, dict) else None
+
+
+def _objects(value: Any) -> Any:
+    # A list of objects: anything but a list is "none"; an element that is not an object is
+    # kept as an empty one, so a broken line still counts as a line (and makes the order
+    # unusable for push) instead of silently disappearing.
+    if not isinstance(value, list):
+        return []
+    return [item if isinstance(item, dict) else {} for item in value]
 
 
 def _lenient_int(value: Any) -> Any:
@@ -59,6 +87,8 @@ def _lenient_int(value: Any) -> Any:
     return int(number)
 
 
+LenientStr = Annotated[str | None, BeforeValidator(_lenient_str)]
+LenientBool = Annotated[bool | None, BeforeValidator(_lenient_bool)]
 LenientDateTime = Annotated[datetime | None, BeforeValidator(_lenient_datetime)]
 LenientDecimal = Annotated[Decimal | None, BeforeValidator(_lenient_number)]
 LenientInt = Annotated[int | None, BeforeValidator(_lenient_int)]
@@ -70,7 +100,9 @@ class LenientModel(BaseModel):
     model_config = ConfigDict(
         extra="allow",
         alias_generator=to_camel,
-        validate_by_name=True,
+        # DSCO's own (camelCase) names only: accepting our snake_case names too would let an
+        # unknown DSCO key such as ``dsco_status`` stand in for a missing ``dscoStatus``.
+        validate_by_name=False,
         validate_by_alias=True,
         coerce_numbers_to_str=True,
         # Payloads carry buyer names and addresses: keep input values out of error texts.
@@ -81,8 +113,8 @@ class LenientModel(BaseModel):
 class ApiMessage(LenientModel):
     """One ``ApiResponseMessage`` (``description`` may be a string, object or list)."""
 
-    code: str | None = None
-    severity: str | None = None
+    code: LenientStr = None
+    severity: LenientStr = None
     description: Any = None
 
     def text(self) -> str:
@@ -101,7 +133,7 @@ class BatchAccepted(LenientModel):
     """The 202 answer to an async batch POST (``AsyncUpdateResponse``/``SyncUpdateResponse``)."""
 
     request_id: str
-    status: str | None = None
+    status: LenientStr = None
     event_date: LenientDateTime = None
     messages: Messages = Field(default_factory=list)
 
@@ -111,58 +143,56 @@ class PackageItem(LenientModel):
 
     quantity: LenientDecimal = None
     line_number: LenientInt = None
-    dsco_item_id: str | None = None
-    sku: str | None = None
-    partner_sku: str | None = None
+    dsco_item_id: LenientStr = None
+    sku: LenientStr = None
+    partner_sku: LenientStr = None
 
 
 class OrderPackage(LenientModel):
     """A shipment DSCO has recorded on the order (one per tracking number)."""
 
-    tracking_number: str | None = None
+    tracking_number: LenientStr = None
     ship_date: LenientDateTime = None
-    ship_carrier: str | None = None
-    ship_method: str | None = None
-    shipping_service_level_code: str | None = None
-    warehouse_code: str | None = None
-    items: Annotated[list[PackageItem], BeforeValidator(_none_to_list)] = Field(
-        default_factory=list
-    )
+    ship_carrier: LenientStr = None
+    ship_method: LenientStr = None
+    shipping_service_level_code: LenientStr = None
+    warehouse_code: LenientStr = None
+    items: Annotated[list[PackageItem], BeforeValidator(_objects)] = Field(default_factory=list)
 
 
 class OrderShipping(LenientModel):
     """The ship-to address.  Buyer data: never log it (fields are hidden from ``repr``)."""
 
-    name: str | None = Field(default=None, repr=False)
-    first_name: str | None = Field(default=None, repr=False)
-    last_name: str | None = Field(default=None, repr=False)
-    company: str | None = Field(default=None, repr=False)
+    name: LenientStr = Field(default=None, repr=False)
+    first_name: LenientStr = Field(default=None, repr=False)
+    last_name: LenientStr = Field(default=None, repr=False)
+    company: LenientStr = Field(default=None, repr=False)
     address: Annotated[list[str], BeforeValidator(_text_lines)] | None = Field(
         default=None, repr=False
     )
-    address1: str | None = Field(default=None, repr=False)
-    address2: str | None = Field(default=None, repr=False)
-    city: str | None = Field(default=None, repr=False)
-    region: str | None = None
-    state: str | None = None
-    postal: str | None = Field(default=None, repr=False)
-    country: str | None = None
-    phone: str | None = Field(default=None, repr=False)
-    email: str | None = Field(default=None, repr=False)
+    address1: LenientStr = Field(default=None, repr=False)
+    address2: LenientStr = Field(default=None, repr=False)
+    city: LenientStr = Field(default=None, repr=False)
+    region: LenientStr = None
+    state: LenientStr = None
+    postal: LenientStr = Field(default=None, repr=False)
+    country: LenientStr = None
+    phone: LenientStr = Field(default=None, repr=False)
+    email: LenientStr = Field(default=None, repr=False)
 
 
 class OrderLineItem(LenientModel):
     """One order line with the fields the jobs read."""
 
-    dsco_item_id: str | None = None
+    dsco_item_id: LenientStr = None
     line_number: LenientInt = None
-    sku: str | None = None
-    partner_sku: str | None = None
-    upc: str | None = None
-    ean: str | None = None
+    sku: LenientStr = None
+    partner_sku: LenientStr = None
+    upc: LenientStr = None
+    ean: LenientStr = None
     quantity: LenientInt = None
-    status: str | None = None
-    warehouse_code: str | None = None
+    status: LenientStr = None
+    warehouse_code: LenientStr = None
     consumer_price_with_tax: LenientDecimal = None
     consumer_price: LenientDecimal = None
     retail_price: LenientDecimal = None
@@ -173,49 +203,38 @@ class OrderLineItem(LenientModel):
     shipped_quantity: LenientDecimal = None
     remaining_quantity: LenientDecimal = None
 
-    @property
-    def unit_price(self) -> Decimal | None:
-        """First price > 0 of consumerPriceWithTax, consumerPrice, retailPrice, expectedCost."""
-        prices = (
-            self.consumer_price_with_tax,
-            self.consumer_price,
-            self.retail_price,
-            self.expected_cost,
-        )
-        return next((p for p in prices if p is not None and p > 0), None)
-
 
 class DscoOrder(LenientModel):
     """A DSCO order (``GET /order/`` and ``GET /order/page``) with the fields the jobs use."""
 
-    po_number: str | None = None
-    dsco_order_id: str | None = None
-    dsco_status: str | None = None
-    dsco_lifecycle: str | None = None
+    po_number: LenientStr = None
+    dsco_order_id: LenientStr = None
+    dsco_status: LenientStr = None
+    dsco_lifecycle: LenientStr = None
     dsco_create_date: LenientDateTime = None
     dsco_last_update: LenientDateTime = None
-    dsco_retailer_id: str | None = None
-    dsco_supplier_id: str | None = None
-    supplier_order_number: str | None = None
-    consumer_order_number: str | None = None
-    currency_code: str | None = None
-    test_flag: bool | None = None
-    ship_warehouse_code: str | None = None
-    requested_warehouse_code: str | None = None
-    shipping_service_level_code: str | None = None
-    requested_shipping_service_level_code: str | None = None
-    requested_shipping_service_level_code_unmapped: str | None = None
-    ship_carrier: str | None = None
-    ship_method: str | None = None
-    requested_ship_carrier: str | None = None
-    requested_ship_method: str | None = None
-    shipping: OrderShipping | None = Field(default=None, repr=False)
-    line_items: Annotated[list[OrderLineItem], BeforeValidator(_none_to_list)] = Field(
+    dsco_retailer_id: LenientStr = None
+    dsco_supplier_id: LenientStr = None
+    supplier_order_number: LenientStr = None
+    consumer_order_number: LenientStr = None
+    currency_code: LenientStr = None
+    test_flag: LenientBool = None
+    ship_warehouse_code: LenientStr = None
+    requested_warehouse_code: LenientStr = None
+    shipping_service_level_code: LenientStr = None
+    requested_shipping_service_level_code: LenientStr = None
+    requested_shipping_service_level_code_unmapped: LenientStr = None
+    ship_carrier: LenientStr = None
+    ship_method: LenientStr = None
+    requested_ship_carrier: LenientStr = None
+    requested_ship_method: LenientStr = None
+    shipping: Annotated[OrderShipping | None, BeforeValidator(_object_or_none)] = Field(
+        default=None, repr=False
+    )
+    line_items: Annotated[list[OrderLineItem], BeforeValidator(_objects)] = Field(
         default_factory=list
     )
-    packages: Annotated[list[OrderPackage], BeforeValidator(_none_to_list)] = Field(
-        default_factory=list
-    )
+    packages: Annotated[list[OrderPackage], BeforeValidator(_objects)] = Field(default_factory=list)
 
     @property
     def tracking_numbers(self) -> set[str]:
@@ -236,19 +255,19 @@ def parse_order(raw: dict[str, Any]) -> DscoOrder:
 class ChangeLogEntry(LenientModel):
     """One entry of ``/order/log``, ``/invoice/log`` or ``/inventory/log``."""
 
-    payload: dict[str, Any] = Field(default_factory=dict)
-    status: str | None = None
+    payload: Annotated[
+        dict[str, Any], BeforeValidator(lambda v: v if isinstance(v, dict) else {})
+    ] = Field(default_factory=dict)
+    status: LenientStr = None
     date_processed: LenientDateTime = None
-    request_id: str | None = None
-    request_method: str | None = None
-    results: Messages = Field(default_factory=list)
+    request_id: LenientStr = None
+    request_method: LenientStr = None
+    results: Annotated[list[ApiMessage], BeforeValidator(_objects)] = Field(default_factory=list)
 
 
 class ChangeLogPage(LenientModel):
     """One page of a change log; ``status`` is PROCESSING/COMPLETED for a requestId query."""
 
-    logs: Annotated[list[ChangeLogEntry], BeforeValidator(_none_to_list)] = Field(
-        default_factory=list
-    )
-    scroll_id: str | None = None
-    status: str | None = None
+    logs: Annotated[list[ChangeLogEntry], BeforeValidator(_objects)] = Field(default_factory=list)
+    scroll_id: LenientStr = None
+    status: LenientStr = None

@@ -22,7 +22,7 @@ from datetime import timezone as dt_timezone
 from typing import Any, TypeVar
 
 import aiohttp
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from sdk._errors import Redactor
 from sdk._http import DEFAULT_TIMEOUT, Endpoint, HttpTransport, Prepared, RawResponse
@@ -48,15 +48,17 @@ from sdk.lingxing.models import (
     WarehouseListRequest,
     WmsOrder,
     WmsOrderListRequest,
+    row_keys,
     to_body,
 )
-from sdk.lingxing.paging import MAX_PAGES, Page, all_pages, chunked, unique
+from sdk.lingxing.paging import MAX_PAGES, Page, Rejected, Rows, all_pages, chunked, unique
 from sdk.lingxing.signing import check_app_id, encode_body, signed_query
 
 __all__ = ["BEIJING", "ENDPOINT_CAPS", "LingxingClient"]
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
+_log = logging.getLogger("sdk.lingxing")
 
 ORDER_CREATE = Endpoint("/pb/mp/order/v2/create", safety=Safety.WRITE)
 ORDER_LIST = Endpoint("/pb/mp/order/v2/list")
@@ -148,7 +150,7 @@ class LingxingClient:
 
     async def list_orders(
         self, platform_order_nos: Sequence[str], *, include_deleted: bool, page_size: int = 200
-    ) -> list[LxOrder]:
+    ) -> Rows[LxOrder]:
         """Every MP order carrying any of the POs (split orders give several per PO)."""
         numbers = unique(platform_order_nos, str)
         per_chunk = await run_all(
@@ -156,7 +158,7 @@ class LingxingClient:
             for chunk in chunked(numbers, MAX_ORDER_NOS)
         )
         # A merged order can hold POs of two chunks: keep it once.
-        return unique((o for rows in per_chunk for o in rows), lambda o: o.global_order_no)
+        return unique(Rows.merge(per_chunk), lambda o: o.global_order_no)
 
     async def list_wms_orders(
         self,
@@ -169,7 +171,7 @@ class LingxingClient:
         exclude_deleted: bool = False,
         time_type: str = "create_at",
         page_size: int = 200,
-    ) -> list[WmsOrder]:
+    ) -> Rows[WmsOrder]:
         """WMS outbound orders of the POs (all pages). Without ``start`` Lingxing only returns
         about the last month. ``exclude_deleted`` drops status 4 (deleted) outbound orders."""
         numbers = unique(platform_order_nos, str)
@@ -177,24 +179,25 @@ class LingxingClient:
         statuses = [status] if status is not None else None
         if exclude_deleted and statuses is None:
             statuses = list(WMS_NOT_DELETED)
-        rows: list[WmsOrder] = []
-        for chunk in chunked(numbers, MAX_ORDER_NOS):
-            rows += await self._wms_orders_of(chunk, sids, statuses, window, time_type, page_size)
-        rows = unique(rows, lambda w: w.wo_number)
-        return [w for w in rows if not (exclude_deleted and w.deleted)]
+        parts = [
+            await self._wms_orders_of(chunk, sids, statuses, window, time_type, page_size)
+            for chunk in chunked(numbers, MAX_ORDER_NOS)
+        ]
+        rows = unique(Rows.merge(parts), lambda w: w.wo_number)
+        return Rows((w for w in rows if not (exclude_deleted and w.deleted)), rows.rejected)
 
     async def iter_inventory_details(
         self, wid: str, *, page_size: int = 800
-    ) -> AsyncIterator[list[InventoryRow]]:
+    ) -> AsyncIterator[Rows[InventoryRow]]:
         """Stock rows of warehouse(s) ``wid`` (a comma list), one page at a time."""
         offset = 0
         for _ in range(MAX_PAGES):
             body = InventoryDetailsRequest(wid=wid, offset=offset, length=page_size)
             page = await self._post(INVENTORY_DETAILS, body, _page_decoder(InventoryRow))
-            if page.rows:
-                yield page.rows
-            offset += len(page.rows)
-            if len(page.rows) < page_size or (page.total is not None and offset >= page.total):
+            if page.size:
+                yield Rows(page.rows, page.rejected)
+            offset += page.size
+            if page.size < page_size or (page.total is not None and offset >= page.total):
                 return
         raise ERRORS.make(
             LingxingDecodeError, f"more than {MAX_PAGES} pages", path=INVENTORY_DETAILS.path
@@ -206,11 +209,11 @@ class LingxingClient:
         *,
         platform_codes: Sequence[int | str] | None = None,
         page_size: int = 200,
-    ) -> list[Pair]:
+    ) -> Rows[Pair]:
         """MSKU <-> SKU pairs of the stores (all pages)."""
         stores = unique((str(s) for s in store_ids), str)
         if not stores:
-            return []
+            return Rows()
         codes = [str(c) for c in platform_codes] if platform_codes else None
 
         async def fetch(index: int) -> Page[Pair]:
@@ -252,7 +255,7 @@ class LingxingClient:
 
     async def _orders_of(
         self, numbers: list[str], include_deleted: bool, page_size: int
-    ) -> list[LxOrder]:
+    ) -> Rows[LxOrder]:
         async def fetch(index: int) -> Page[LxOrder]:
             body = OrderListRequest(
                 offset=index * page_size,
@@ -272,7 +275,7 @@ class LingxingClient:
         window: tuple[str, str] | None,
         time_type: str,
         page_size: int,
-    ) -> list[WmsOrder]:
+    ) -> Rows[WmsOrder]:
         filters: dict[str, Any] = {"platform_order_no_arr": numbers}
         filters["sid_arr"] = [int(s) for s in sids] or None
         filters["status_arr"] = statuses
@@ -325,9 +328,30 @@ def _page_decoder(model: type[M]) -> Callable[[Envelope], Page[M]]:
         rows = envelope.rows
         if rows is None:
             raise ERRORS.make(LingxingDecodeError, "list answer whose rows are not a list")
-        return Page([model.model_validate(row) for row in rows], envelope.total)
+        good: list[M] = []
+        rejected: list[Rejected] = []
+        for index, row in enumerate(rows):
+            try:
+                good.append(model.model_validate(row))
+            except ValidationError as exc:
+                rejected.append(_rejected(model, index, row, exc))
+        return Page(good, envelope.total, rejected)
 
     return decode
+
+
+def _rejected(model: type[BaseModel], index: int, row: object, exc: ValidationError) -> Rejected:
+    """One refused row, reported by field names only (values may be buyer data)."""
+    fields = tuple(sorted({".".join(str(p) for p in e["loc"]) or "<row>" for e in exc.errors()}))
+    keys = row_keys(model, row)
+    _log.warning(
+        "lingxing %s row %d refused: bad fields %s (keys: %d)",
+        model.__name__,
+        index,
+        ",".join(fields[:5]),
+        len(keys),
+    )
+    return Rejected(index, fields[:10], keys)
 
 
 def _decode_create(envelope: Envelope) -> CreateOrdersResult:

@@ -37,6 +37,7 @@ from sdk.lingxing.models.response import (
     Warehouse,
     WmsOrder,
     WmsProduct,
+    row_keys,
 )
 
 __all__ = [
@@ -68,5 +69,6 @@ __all__ = [
     "WmsOrder",
     "WmsOrderListRequest",
     "WmsProduct",
+    "row_keys",
     "to_body",
 ]

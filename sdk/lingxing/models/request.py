@@ -63,8 +63,17 @@ def _check_date(value: str) -> str:
     return value
 
 
+def _exact_key(value: str) -> str:
+    # A key (PO number) is matched exactly by Lingxing later: cleaning it like free text would
+    # send a different key than the one we store, so a key that needs cleaning is refused.
+    if not value or value != _clean_text(value):
+        raise ValueError("a key must be non-blank, without surrounding spaces or control chars")
+    return value
+
+
 Text = Annotated[str, AfterValidator(_clean_text)]
 Required = Annotated[Text, StringConstraints(min_length=1)]
+Key = Annotated[str, AfterValidator(_exact_key), StringConstraints(max_length=200)]
 Id = Annotated[str, BeforeValidator(_int_to_str), StringConstraints(pattern=r"^\d{1,20}$")]
 Count = Annotated[int, Field(strict=True, ge=1)]
 Offset = Annotated[int, Field(strict=True, ge=0)]
@@ -73,7 +82,8 @@ UnixSeconds = Annotated[int, Field(strict=True, ge=0)]
 # and a string signs the same whatever the server's JSON library does with numbers.
 Money = Annotated[
     Decimal,
-    Field(ge=0, allow_inf_nan=False),
+    # The upper bound keeps the cents rounding exact (a Decimal context holds 28 digits).
+    Field(ge=0, lt=Decimal("1e15"), allow_inf_nan=False),
     PlainSerializer(_money_text, return_type=str, when_used="json"),
 ]
 DateText = Annotated[
@@ -110,7 +120,7 @@ class CreateOrderItem(_Strict):
 class CreateOrder(_Strict):
     """One manual order for ``/pb/mp/order/v2/create`` (``platform_order_no`` unique per store)."""
 
-    platform_order_no: Required
+    platform_order_no: Key
     receiver_country_code: Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
     receiver_name: Required
     city: Required
@@ -163,7 +173,7 @@ class CreateOrdersRequest(_Strict):
         return self
 
 
-OrderNos = Annotated[list[Required], Field(min_length=1, max_length=MAX_ORDER_NOS)]
+OrderNos = Annotated[list[Key], Field(min_length=1, max_length=MAX_ORDER_NOS)]
 
 
 class OrderListRequest(_Strict):
@@ -213,7 +223,7 @@ class WmsOrderListRequest(_Strict):
     sid_arr: list[int] | None = None
     status_arr: list[Literal[1, 2, 3, 4]] | None = None
     logistics_status_arr: list[int] | None = None
-    platform_order_no_arr: list[Required] | None = None
+    platform_order_no_arr: list[Key] | None = None
     order_number_arr: list[Required] | None = None
     wo_number_arr: list[Required] | None = None
     time_type: Literal["create_at", "delivered_at", "stock_delivered_at", "update_at"] | None = None

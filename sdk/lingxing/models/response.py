@@ -8,6 +8,7 @@ configured time zone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, StringConstraints, model_validator
@@ -30,6 +31,7 @@ __all__ = [
     "Warehouse",
     "WmsOrder",
     "WmsProduct",
+    "row_keys",
 ]
 
 
@@ -247,3 +249,30 @@ class Warehouse(_Lenient):
     t_status: LxStr = ""
     wp_id: LxOptInt = None
     wp_name: LxStr = ""
+
+
+def _texts(values: object) -> tuple[str, ...]:
+    items = values if isinstance(values, list) else [values]
+    return tuple(v for v in items if isinstance(v, str) and v)
+
+
+def _order_keys(row: dict[str, Any]) -> tuple[str, ...]:
+    infos = row.get("platform_info")
+    infos = infos if isinstance(infos, list) else []
+    return _texts([i.get("platform_order_no") for i in infos if isinstance(i, dict)])
+
+
+# What names a row of each list, read from the raw row when the model refuses it: the PO
+# numbers of an order or outbound order, the SKU of a stock row, both sides of a pair.
+_ROW_KEYS: dict[type[BaseModel], Callable[[dict[str, Any]], tuple[str, ...]]] = {
+    LxOrder: _order_keys,
+    WmsOrder: lambda row: _texts(row.get("platform_order_no")),
+    InventoryRow: lambda row: _texts(row.get("sku")),
+    Pair: lambda row: _texts([row.get("msku"), row.get("sku")]),
+}
+
+
+def row_keys(model: type[BaseModel], row: object) -> tuple[str, ...]:
+    """The keys a (refused) raw row of ``model`` names, as far as they are readable."""
+    reader = _ROW_KEYS.get(model)
+    return tuple(reader(row)) if reader is not None and isinstance(row, dict) else ()

@@ -3,7 +3,8 @@ from __future__ import annotations
 import asyncpg
 
 from db import orders as q
-from db.order_stats import status_summary
+from db.order_search import OrderFilter, search_orders
+from db.order_stats import REPEATED_ATTEMPTS, status_summary
 from tests.integration.db.test_orders import NOW, _order
 
 
@@ -48,3 +49,21 @@ async def test_summary_has_every_status_with_its_oldest_order(
     ]
     assert summary[0].age(NOW + 100) == 100
     assert summary[2].age(NOW + 100) is None
+
+
+async def test_orders_picked_repeatedly_are_counted_and_listed(
+    pool: asyncpg.Pool[asyncpg.Record],
+) -> None:
+    await q.upsert_orders(pool, [_order("STUCK"), _order("FRESH", t=200)], NOW)
+    for run in range(REPEATED_ATTEMPTS):
+        await q.pick_one(pool, "STUCK", 1, NOW + run)
+    await q.pick_one(pool, "FRESH", 1, NOW)
+    summary = await status_summary(pool)
+    assert summary[0].repeated == 1
+    page = await search_orders(
+        pool, OrderFilter(min_attempts=REPEATED_ATTEMPTS), offset=0, limit=10
+    )
+    assert [(o.po_number, o.attempts) for o in page.orders] == [("STUCK", REPEATED_ATTEMPTS)]
+    # Moving on clears the count: it measures runs since the order entered its status.
+    await q.advance(pool, "STUCK", 1, 2, NOW + 10)
+    assert (await status_summary(pool))[0].repeated == 0

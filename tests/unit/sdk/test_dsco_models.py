@@ -197,15 +197,9 @@ def test_parse_order_tolerates_production_quirks() -> None:
     assert order.shipping.address == ["4821 Willow Creek"]
     line = order.line_items[0]
     assert (line.quantity, line.dsco_item_id, line.consumer_price) == (2, "1310486994", None)
-    assert line.unit_price == Decimal(54)
+    assert line.expected_cost == Decimal(54)
     assert order.model_extra is not None
     assert order.model_extra["marketplaceType"] is None
-
-
-def test_unit_price_takes_the_first_positive_price() -> None:
-    raw = {"lineItems": [{"consumerPriceWithTax": 0, "consumerPrice": "12.99", "retailPrice": 20}]}
-    assert parse_order(raw).line_items[0].unit_price == Decimal("12.99")
-    assert parse_order({"lineItems": [{"expectedCost": None}]}).line_items[0].unit_price is None
 
 
 def test_tracking_numbers() -> None:
@@ -213,13 +207,37 @@ def test_tracking_numbers() -> None:
     assert parse_order(raw).tracking_numbers == {"T1"}
 
 
-def test_unusable_order_raises_payload_error_without_buyer_data() -> None:
-    raw = chewy_like_order() | {"lineItems": "Maria Lopez, 4821 Willow Creek"}
+def test_an_order_that_is_not_an_object_raises_without_buyer_data() -> None:
     with pytest.raises(DscoPayloadError) as info:
-        parse_order(raw)
-    assert "lineItems" in str(info.value)
+        parse_order(["Maria Lopez", "4821 Willow Creek"])  # type: ignore[arg-type]
     assert "Willow" not in str(info.value)
     assert info.value.__cause__ is None
+
+
+def test_junk_where_text_or_objects_belong_costs_only_that_field() -> None:
+    raw = chewy_like_order() | {
+        "dscoStatus": {"nested": True},
+        "testFlag": "yes",
+        "shipping": "Maria Lopez, 4821 Willow Creek",
+        "lineItems": [{"sku": ["A"], "quantity": "2", "partnerSku": 7}, "not a line", None],
+    }
+    order = parse_order(raw)
+    assert (order.dsco_status, order.test_flag, order.shipping) == (None, None, None)
+    assert [(li.sku, li.partner_sku, li.quantity) for li in order.line_items] == [
+        (None, "7", 2),
+        (None, None, None),
+        (None, None, None),
+    ]
+    assert parse_order({"lineItems": "Maria Lopez"}).line_items == []
+
+
+def test_snake_case_keys_are_unknown_fields_not_aliases() -> None:
+    # Only DSCO's own camelCase names count: an unknown snake_case key must never stand in for
+    # (or break) the field it resembles.
+    order = parse_order({"poNumber": "PO-1", "dsco_status": {"x": 1}, "po_number": "OTHER"})
+    assert (order.po_number, order.dsco_status) == ("PO-1", None)
+    order = parse_order({"poNumber": "PO-1", "dscoStatus": "created", "dsco_status": "shipped"})
+    assert order.dsco_status == "created"
 
 
 def test_buyer_address_is_not_in_repr() -> None:

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+
+from jobs.untrusted import identifier_problem, plain_text, printable, storable
+
+
+def test_storable_replaces_only_what_postgresql_cannot_hold() -> None:
+    raw = {
+        "poNumber": "PO-1",
+        "giftMessage": "a\x00b",
+        "lineItems": [{"sku": "S\ud800", "price": math.nan}, {"n": math.inf}],
+        "bad\x00key": 1,
+        "esc": "\x1b[31mred",
+    }
+    clean, changed = storable(raw)
+    assert clean["giftMessage"] == "a\ufffdb"
+    assert clean["lineItems"][0] == {"sku": "S\ufffd", "price": "nan"}
+    assert clean["lineItems"][1] == {"n": "inf"}
+    assert clean["bad\ufffdkey"] == 1
+    assert clean["esc"] == "\x1b[31mred"  # storable as is: only escaped when logged
+    assert set(changed) == {
+        "giftMessage",
+        "lineItems[0].sku",
+        "lineItems[0].price",
+        "lineItems[1].n",
+        "<key>",
+    }
+    json.dumps(clean, allow_nan=False)  # valid JSON for jsonb
+
+
+def test_storable_leaves_a_clean_payload_equal_and_reports_nothing() -> None:
+    raw = {"poNumber": "PO-1", "lines": [{"q": 1, "p": 2.5, "ok": True, "none": None}]}
+    assert storable(raw) == (raw, [])
+
+
+def test_storable_reports_at_most_ten_paths() -> None:
+    _, changed = storable({f"k{i}": "\x00" for i in range(50)})
+    assert len(changed) == 10
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ("PO-123", None),
+        ("ÄÖÜ-订单-1", None),
+        (None, "not_a_string"),
+        (123, "not_a_string"),
+        ("", "blank"),
+        (" ", "blank"),
+        ("\u3000", "blank"),
+        (" PO", "surrounding_whitespace"),
+        ("PO\n", "surrounding_whitespace"),
+        ("P\x00O", "control_character"),
+        ("P\x1fO", "control_character"),
+        ("P\u202eO", "control_character"),
+        ("P\ud800O", "control_character"),
+        ("P" * 101, "too_long"),
+    ],
+)
+def test_identifier_problem(value: object, problem: str | None) -> None:
+    assert identifier_problem(value) == problem
+
+
+def test_printable_escapes_controls_and_bidi_and_bounds_length() -> None:
+    assert printable("a\x1b[31mb\x07c\x00\u202e\x85") == "a\\x1b[31mb\\x07c\\x00\\u202e\\x85"
+    assert printable("x" * 300, 10) == "xxxxxxxxxx...(+290 chars)"
+    assert printable(42) == "42"
+    assert printable("\ud800") == "\ufffd"
+    assert printable("订单 ok") == "订单 ok"
+
+
+def test_plain_text_turns_controls_into_single_spaces() -> None:
+    assert plain_text("  Maria\x00\x1b Lopez\u202e  ") == "Maria Lopez"
