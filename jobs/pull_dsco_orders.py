@@ -8,6 +8,7 @@ Every page is one bulk upsert; one bad order never stops its page.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -30,6 +31,8 @@ class Window:
     keep_from: int | None = None  # manual window: only orders created in [keep_from, end)
     # POs already counted this run: the updated-since sweep re-reads recent orders.
     seen: set[str] = field(default_factory=set, compare=False)
+    # Orders without a usable PO, by their text: a sweep numbers identical ones apart.
+    raw_seen: Counter[str] = field(default_factory=Counter, compare=False)
 
 
 async def run(ctx: JobContext) -> None:
@@ -96,9 +99,11 @@ async def _store_pages(ctx: JobContext, pages: AsyncIterator[list[Any]], window:
 def _derive(ctx: JobContext, raw: object, window: Window) -> q.OrderUpsert | None:
     clean, cleaned_paths = storable(raw)
     derived = derive_order(clean)
-    key = derived.po_number if isinstance(derived, q.OrderUpsert) else _raw_key(clean)
+    key = derived.po_number if isinstance(derived, q.OrderUpsert) else _raw_key(window, clean)
     if key in window.seen:
-        return derived if isinstance(derived, q.OrderUpsert) else None  # counted already
+        # Handled by this run's first sweep seconds ago (stored, or refused and reported);
+        # a change made since then is picked up by the next run's lookback.
+        return None
     window.seen.add(key)
     ctx.counters.total += 1
     if isinstance(derived, Refused):
@@ -126,9 +131,12 @@ def _refused(ctx: JobContext, po_number: str, reason: str, detail: str) -> None:
     )
 
 
-def _raw_key(raw: object) -> str:
-    """A stable key for an order that has no usable PO number (sweeps may see it twice)."""
-    return "\x00raw:" + printable(repr(raw), 200)
+def _raw_key(window: Window, raw: object) -> str:
+    """A key for an order without a usable PO number: its text, numbered within the sweep, so
+    that the next sweep (which sees the same orders in the same order) counts none twice."""
+    text = repr(raw)
+    window.raw_seen[text] += 1
+    return f"\x00raw:{window.raw_seen[text]}:{text}"
 
 
 def _raw_po(raw: object) -> str:

@@ -81,6 +81,8 @@ def identifier_problem(value: object, *, max_length: int = MAX_IDENTIFIER) -> st
         return "surrounding_whitespace"
     if unsafe_characters(value) or _LONE_SURROGATE.search(value):
         return "control_character"
+    if REPLACEMENT in value:  # what storable() left of a NUL: the vendor's key is not this
+        return "replaced_character"
     if len(value) > max_length:
         return "too_long"
     return None

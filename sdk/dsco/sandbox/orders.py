@@ -34,6 +34,14 @@ class OrderRecord:
     shipped: list[int]
     cancelled: list[int]
     invoiced: list[int] = field(default_factory=list)
+    # A hostile-feed switch (tests only): when ``hostile``, the API serves ``served`` verbatim
+    # (any JSON, null included) instead of ``data``; the record keeps its place in time order.
+    hostile: bool = False
+    served: Any = None
+
+    def view(self) -> Any:
+        """The JSON the API serves for this order."""
+        return self.served if self.hostile else self.data
 
     @property
     def po_number(self) -> str:

@@ -74,7 +74,7 @@ async def get_order_page(request: web.Request) -> web.Response:
 
 def _orders(sandbox: DscoSandbox, ids: list[str]) -> list[dict[str, Any]]:
     found = (sandbox.orders.find("dscoOrderId", order_id) for order_id in ids)
-    return [rec.data for rec in found if rec is not None]
+    return [rec.view() for rec in found if rec is not None]
 
 
 async def get_order(request: web.Request) -> web.Response:
@@ -89,8 +89,8 @@ async def get_order(request: web.Request) -> web.Response:
     if not records:
         return _not_found(sandbox, f"no order with {key} {value}")
     if multiple:
-        return web.json_response([rec.data for rec in records])
-    return web.json_response(records[0].data)
+        return web.json_response([rec.view() for rec in records])
+    return web.json_response(records[0].view())
 
 
 async def get_invoices(request: web.Request) -> web.Response:

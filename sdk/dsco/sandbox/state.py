@@ -128,6 +128,14 @@ class DscoSandbox:
         change_status(rec, status, self.now())
         return copy.deepcopy(rec.data)
 
+    def serve_as(self, po_number: str, payload: Any) -> None:
+        """Serve ``payload`` (any JSON: a malformed order, even a non-object) verbatim for the
+        order from now on, in its place in time order: a stand-in for a vendor feed gone wrong."""
+        rec = self.orders.find("poNumber", po_number)
+        if rec is None:
+            raise KeyError(po_number)
+        rec.hostile, rec.served = True, copy.deepcopy(payload)
+
     def set_latency(self, seconds: float, path: str | None = None) -> None:
         """Delay responses: for every endpoint, or for one path (the two add up)."""
         if seconds < 0:

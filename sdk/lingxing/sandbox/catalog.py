@@ -120,6 +120,8 @@ class InventoryRow:
     fnsku: str = ""
     product_id: int = 0
     third_inventory: dict[str, int] = field(default_factory=dict)
+    # Served over the row's own fields (tests: a vendor row gone wrong), as WmsOrder.extra.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def to_row(self) -> dict[str, Any]:
         """Row of the inventory details."""
@@ -150,6 +152,7 @@ class InventoryRow:
             "price": "0.00",
             "head_stock_price": "0.00",
             "stock_price": "0.00",
+            **self.extra,
         }
 
 

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import random
+import string
 from datetime import UTC, datetime, timedelta
 
 from loguru import logger
 
 from db import orders as q
-from tests.integration.vendors import Vendors
+from tests.integration.vendors import Vendors, captured_logs, logged_reasons
 
 PAGE = "/order/page"
 START = datetime(2026, 2, 10, tzinfo=UTC)
@@ -109,6 +111,23 @@ async def test_one_unparsable_order_does_not_stop_the_page(vendors: Vendors) -> 
     assert set(await _statuses(vendors)) == set(pos[1:])
     assert counters["fail"] == 1
     assert counters["total"] == 3
+
+
+async def test_an_order_the_database_refuses_costs_only_itself(vendors: Vendors) -> None:
+    await vendors.configure(jobs={"pull_dsco_orders": {"size": 10}})
+    pos = vendors.dsco.generate_orders(count=10)
+    # A warehouse code too long (and too random to compress) for its btree index: PostgreSQL
+    # refuses the row, and with it the one statement that stores the page.
+    huge = "".join(random.Random(7).choices(string.ascii_letters + string.digits, k=9000))
+    raw = vendors.dsco.order(pos[4])
+    assert raw is not None
+    vendors.dsco.serve_as(pos[4], raw | {"shipWarehouseCode": huge})
+    with captured_logs() as lines:
+        counters = await _pull(vendors)
+    assert set(await _statuses(vendors)) == set(pos) - {pos[4]}
+    assert (counters["total"], counters["fail"]) == (10, 1)
+    assert logged_reasons(lines, pos[4]) == ["refused_by_database"]
+    assert any("storing them one by one" in line for line in lines)
 
 
 async def test_manual_window_keeps_only_orders_created_inside_it(vendors: Vendors) -> None:

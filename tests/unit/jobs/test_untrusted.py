@@ -58,6 +58,7 @@ def test_storable_reports_at_most_ten_paths() -> None:
         ("P\x1fO", "control_character"),
         ("P\u202eO", "control_character"),
         ("P\ud800O", "control_character"),
+        ("P\ufffdO", "replaced_character"),
         ("P" * 101, "too_long"),
     ],
 )
