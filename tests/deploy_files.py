@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 from typing import Any
 
+import pytest
 import yaml
 
 from tests.conftest import REPO
@@ -13,6 +15,12 @@ from tests.conftest import REPO
 ALERTS = REPO / "deploy" / "prometheus" / "alerts.yml"
 ALERT_TESTS = REPO / "deploy" / "prometheus" / "alerts_test.yml"
 DASHBOARD = REPO / "deploy" / "grafana" / "dsco-lingxing.json"
+
+PROMTOOL = shutil.which("promtool")
+needs_promtool = pytest.mark.skipif(
+    PROMTOOL is None,
+    reason="promtool not installed (Debian package 'prometheus'; .ci/run installs it as root)",
+)
 
 # Series Prometheus makes itself for every scrape target; /metrics cannot export them.
 SCRAPE_SERIES = frozenset({"up"})
@@ -84,10 +92,12 @@ __all__ = [
     "ALERTS",
     "ALERT_TESTS",
     "DASHBOARD",
+    "PROMTOOL",
     "SCRAPE_SERIES",
     "alert_exprs",
     "dashboard",
     "dashboard_exprs",
     "metric_names",
+    "needs_promtool",
     "referenced_metrics",
 ]

@@ -3,18 +3,19 @@ the dashboard is well-formed; the PromQL name reader the reference test relies o
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
 import yaml
 
-from tests.deploy_files import ALERT_TESTS, ALERTS, alert_exprs, dashboard, metric_names
-
-PROMTOOL = shutil.which("promtool")
-needs_promtool = pytest.mark.skipif(
-    PROMTOOL is None,
-    reason="promtool not installed (Debian package 'prometheus'; .ci/run installs it as root)",
+from tests.deploy_files import (
+    ALERT_TESTS,
+    ALERTS,
+    PROMTOOL,
+    alert_exprs,
+    dashboard,
+    metric_names,
+    needs_promtool,
 )
 
 
