@@ -15,6 +15,7 @@ import aiohttp
 import asyncpg
 from loguru import logger
 
+from daemon.metrics.runs import attach_run_metrics
 from daemon.settings import Settings
 from db.embedded import embedded_postgres
 from db.migrate import migrate
@@ -143,4 +144,5 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
             env=job_env(settings),
             timeout=lambda _job: settings.runtime.job_timeout_seconds,
         )
+        attach_run_metrics(runner)  # before any run, so /metrics times every one of them
         yield Core(settings, dsn, pool, config, clients, runner, stats)

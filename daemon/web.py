@@ -11,7 +11,7 @@ from aiohttp import web
 from daemon.admin import setup_admin
 from daemon.admin.ui import setup_ui
 from daemon.core import Core
-from daemon.metrics import render_metrics
+from daemon.metrics import setup_metrics
 from daemon.openapi import setup_open_api
 from daemon.scheduler import Scheduler
 from daemon.settings import Settings
@@ -32,7 +32,7 @@ def create_web_app(
     """The daemon's HTTP app: health, metrics, the admin API and (when enabled) the open API.
 
     The clocks are for tests: admin sessions and login limits run on ``session_clock``, the open
-    API's notion of "today" on ``wall_clock``.
+    API's notion of "today" and the order ages of ``/metrics`` on ``wall_clock``.
     """
     app = web.Application()
     app[CORE] = core
@@ -41,7 +41,7 @@ def create_web_app(
     app[SETTINGS] = settings
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
-    app.router.add_get("/metrics", metrics)
+    setup_metrics(app, core=core, clock=wall_clock)
     setup_admin(app, core=core, scheduler=scheduler, settings=settings, clock=session_clock)
     setup_ui(app)
     setup_open_api(app, core=core, settings=settings, clock=wall_clock)
@@ -73,8 +73,3 @@ async def _database_ok(core: Core) -> bool:
             return bool(await core.pool.fetchval("SELECT 1") == 1)
     except Exception:  # any failure means "not reachable right now"
         return False
-
-
-async def metrics(request: web.Request) -> web.Response:
-    body = await render_metrics(request.app[CORE])
-    return web.Response(text=body, content_type="text/plain", charset="utf-8")

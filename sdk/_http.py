@@ -52,7 +52,13 @@ from sdk._errors import (
     SdkError,
     status_error_class,
 )
-from sdk._limits import CallStats, ConcurrencyLimiter, RateLimiter, outcome_label
+from sdk._limits import (
+    CallStats,
+    ConcurrencyLimiter,
+    RateLimiter,
+    outcome_label,
+    throttle_code,
+)
 from sdk._retry import (
     RetryPolicy,
     fits_budget,
@@ -310,16 +316,19 @@ class HttpTransport:
         )
 
     def _record(self, endpoint: Endpoint, err: SdkError | None, began: float) -> None:
-        outcome = outcome_label(err)
-        self.stats.record_call(self.vendor, endpoint.limit_key, outcome)
-        elapsed_ms = (time.monotonic() - began) * 1000
+        outcome, key = outcome_label(err), endpoint.limit_key
+        elapsed = time.monotonic() - began
+        self.stats.record_call(self.vendor, key, outcome)
+        self.stats.record_duration(self.vendor, key, elapsed)
+        if (code := throttle_code(err)) is not None:
+            self.stats.record_throttle(self.vendor, key, code)
         self.log.debug(
             "%s %s %s -> %s in %.0fms",
             self.vendor,
             endpoint.method,
             endpoint.path,
             outcome,
-            elapsed_ms,
+            elapsed * 1000,
         )
 
     def _log_failure(self, endpoint: Endpoint, err: SdkError, sends: int) -> None:

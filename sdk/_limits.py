@@ -4,7 +4,8 @@
   "token bucket" is really an in-flight cap: tokens come back when a request completes).
 * :class:`RateLimiter` — request-rate limits per endpoint key (N per second and/or M per
   minute, token buckets; DSCO documents these).
-* :class:`CallStats` — in-memory counters the daemon can export as metrics.
+* :class:`CallStats` — in-memory counters and latency histograms the daemon exports as metrics.
+* :class:`Histogram` — observations in fixed buckets, the shape a Prometheus histogram has.
 * :func:`run_all` — run coroutines concurrently and raise the first real error (not an
   ``ExceptionGroup``), cancelling the rest.
 """
@@ -12,10 +13,21 @@
 from __future__ import annotations
 
 import asyncio
+import bisect
 import contextlib
+import itertools
+import math
 import time
 from collections import Counter, defaultdict
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -32,12 +44,15 @@ from sdk._errors import (
 )
 
 __all__ = [
+    "CALL_SECONDS_BUCKETS",
     "CallStats",
     "ConcurrencyLimiter",
+    "Histogram",
     "Rate",
     "RateLimiter",
     "outcome_label",
     "run_all",
+    "throttle_code",
 ]
 
 T = TypeVar("T")
@@ -58,6 +73,10 @@ class ConcurrencyLimiter:
     def cap(self, key: str) -> int | None:
         """The in-flight cap of ``key`` (None = unlimited)."""
         return self._caps.get(key, self._default)
+
+    def caps(self) -> dict[str, int]:
+        """The keys with an explicit cap, and their caps."""
+        return dict(self._caps)
 
     def in_flight(self, key: str) -> int:
         """Requests of ``key`` currently holding a slot."""
@@ -177,22 +196,74 @@ def outcome_label(err: SdkError | None) -> str:
     return next((label for cls, label in labels if isinstance(err, cls)), "error")
 
 
+def throttle_code(err: SdkError | None) -> str | None:
+    """For a vendor rate-limit answer, what said so: ``"429"`` or the vendor's own code
+    (Lingxing's ``3001008`` = over the in-flight cap); None for anything else."""
+    if not isinstance(err, RateLimitError):
+        return None
+    if err.status == 429:
+        return "429"
+    return err.code or "rate_limited"
+
+
+CALL_SECONDS_BUCKETS: tuple[float, ...] = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
+"""Upper bounds (seconds) of the vendor call latency histogram: fast reads to slow writes."""
+
+
+class Histogram:
+    """Observations counted in fixed buckets (upper bounds, inclusive) plus their sum."""
+
+    def __init__(self, bounds: Sequence[float]) -> None:
+        self.bounds = tuple(sorted(bounds))
+        self._counts = [0] * (len(self.bounds) + 1)  # the last bucket is +Inf
+        self.sum = 0.0
+
+    def observe(self, value: float) -> None:
+        self._counts[bisect.bisect_left(self.bounds, value)] += 1
+        self.sum += value
+
+    @property
+    def count(self) -> int:
+        return sum(self._counts)
+
+    def cumulative(self) -> list[tuple[float, int]]:
+        """``(upper bound, observations <= bound)`` pairs, ending with ``(inf, count)``."""
+        return list(zip((*self.bounds, math.inf), itertools.accumulate(self._counts), strict=True))
+
+
 class CallStats:
     """In-memory counters for vendor calls (one instance may be shared by all clients).
 
-    ``calls[(vendor, endpoint, outcome)]`` counts every attempt; ``retries`` counts retries by
-    reason; ``rate_limit_waits`` / ``rate_limit_wait_seconds`` count waits caused by client-side
-    rate limiters and by vendor rate-limit answers.
+    ``calls[(vendor, endpoint, outcome)]`` counts every attempt and ``durations[(vendor,
+    endpoint)]`` times them; ``throttled[(vendor, endpoint, code)]`` counts the vendor's
+    rate-limit answers (429, 3001008); ``retries`` counts retries by reason;
+    ``rate_limit_waits`` / ``rate_limit_wait_seconds`` count waits caused by client-side rate
+    limiters and by vendor rate-limit answers; ``token_mints[vendor]`` counts new access tokens.
     """
 
     def __init__(self) -> None:
         self.calls: Counter[tuple[str, str, str]] = Counter()
+        self.durations: dict[tuple[str, str], Histogram] = {}
+        self.throttled: Counter[tuple[str, str, str]] = Counter()
         self.retries: Counter[tuple[str, str, str]] = Counter()
         self.rate_limit_waits: Counter[tuple[str, str]] = Counter()
         self.rate_limit_wait_seconds: defaultdict[tuple[str, str], float] = defaultdict(float)
+        self.token_mints: Counter[str] = Counter()
 
     def record_call(self, vendor: str, endpoint: str, outcome: str) -> None:
         self.calls[(vendor, endpoint, outcome)] += 1
+
+    def record_duration(self, vendor: str, endpoint: str, seconds: float) -> None:
+        key = (vendor, endpoint)
+        if key not in self.durations:
+            self.durations[key] = Histogram(CALL_SECONDS_BUCKETS)
+        self.durations[key].observe(seconds)
+
+    def record_throttle(self, vendor: str, endpoint: str, code: str) -> None:
+        self.throttled[(vendor, endpoint, code)] += 1
+
+    def record_token_mint(self, vendor: str) -> None:
+        self.token_mints[vendor] += 1
 
     def record_retry(self, vendor: str, endpoint: str, reason: str) -> None:
         self.retries[(vendor, endpoint, reason)] += 1

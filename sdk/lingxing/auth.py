@@ -132,6 +132,7 @@ class TokenManager:
 
         data = await self._transport.request(ACCESS_TOKEN, prepare, _token_data)
         self.mints += 1
+        self._transport.stats.record_token_mint(self._transport.vendor)
         return self._adopt(data)
 
     async def _refresh(self, refresh_token: str) -> str:

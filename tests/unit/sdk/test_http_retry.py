@@ -238,6 +238,10 @@ async def test_retry_after_seconds_is_honoured(
     assert fake_time.sleeps == [7.0, 3.0]
     assert transport.stats.rate_limit_waits[("tv", "/items")] == 1
     assert transport.stats.rate_limit_wait_seconds[("tv", "/items")] == 7.0
+    # Every attempt is counted and timed; only the 429 counts as throttling.
+    assert transport.stats.throttled == {("tv", "/items", "429"): 1}
+    assert transport.stats.durations[("tv", "/items")].count == 3
+    assert transport.stats.calls[("tv", "/items", "rate_limited")] == 1
 
 
 def test_parse_retry_after_forms() -> None:

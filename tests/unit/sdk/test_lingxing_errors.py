@@ -286,6 +286,7 @@ async def test_create_is_retried_on_3001008(client: LingxingClient, mocked: Mock
     assert result.created() == {"PO-1": "103336708973801472"}
     assert len(calls_to(mocked, CREATE_URL)) == 2
     assert client.stats.retries[("lingxing", "/pb/mp/order/v2/create", "rate_limited")] == 1
+    assert client.stats.throttled == {("lingxing", "/pb/mp/order/v2/create", "3001008"): 1}
 
 
 @pytest.mark.parametrize(

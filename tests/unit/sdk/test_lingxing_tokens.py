@@ -50,6 +50,7 @@ async def test_first_calls_share_one_token(client: LingxingClient, fake: FakeLin
     assert all(len(r) == 1 for r in results)
     assert fake.mints == 1
     assert client.tokens.mints == 1
+    assert client.stats.token_mints == {"lingxing": 1}
 
 
 async def test_200_calls_after_expiry_cause_exactly_one_token_fetch(
@@ -61,6 +62,7 @@ async def test_200_calls_after_expiry_cause_exactly_one_token_fetch(
     assert all(len(r) == 1 for r in results)
     assert fake.mints == 2
     assert fake.refreshes == 0
+    assert client.stats.token_mints == {"lingxing": 2}
 
 
 async def test_200_calls_rejected_with_2001005_cause_exactly_one_token_fetch(
