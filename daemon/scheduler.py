@@ -40,8 +40,11 @@ class Scheduler:
         clock: Clock = utc_now,
         poll_interval: float = 5.0,
         max_sleep: float = 1.0,
+        leader: Callable[[], bool] = lambda: True,
     ) -> None:
         self._runner = runner
+        self._leader = leader
+        self.leading = False
         self._config = config
         self._clock = clock
         self._poll_interval = poll_interval
@@ -93,12 +96,20 @@ class Scheduler:
         next_poll = time.monotonic() + self._poll_interval
         while not self._stopping:
             self.last_tick = time.monotonic()
-            for name in self.due(self._clock()):
-                self._fire(name)
+            if self._still_leading():
+                for name in self.due(self._clock()):
+                    self._fire(name)
             if time.monotonic() >= next_poll:
                 next_poll = time.monotonic() + self._poll_interval
                 await self._poll()
             await self._sleep()
+
+    def _still_leading(self) -> bool:
+        leading = self._leader()
+        if leading and not self.leading:
+            self.reschedule()  # from now: no catch-up of fires another instance owned
+        self.leading = leading
+        return leading
 
     async def _poll(self) -> None:
         try:
