@@ -119,12 +119,10 @@ async def vendor_clients(settings: Settings, stats: CallStats, dsn: str) -> Asyn
             assert lx.app_id is not None
             assert lx.app_secret is not None
             app_id, app_secret = lx.app_id.get_secret_value(), lx.app_secret.get_secret_value()
-            tokens = slots = None
-            if dsn is not None:
-                app_key = app_fingerprint(app_id)
-                tokens = PgTokenStore(lambda: connect(dsn), app_key=app_key, app_secret=app_secret)
-                slots = AdvisorySlots(lambda: connect(dsn), scope=f"lingxing:{app_key}")
-                stack.push_async_callback(slots.close)
+            app_key = app_fingerprint(app_id)
+            tokens = PgTokenStore(lambda: connect(dsn), app_key=app_key, app_secret=app_secret)
+            slots = AdvisorySlots(lambda: connect(dsn), scope=f"lingxing:{app_key}")
+            stack.push_async_callback(slots.close)
             lingxing = LingxingClient(
                 session,
                 base_url=settings.integration.lingxing.base_url,

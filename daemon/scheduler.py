@@ -8,6 +8,10 @@
   once and the next fire is computed from now: no catch-up storm. Fires missed while the
   daemon was not running are not replayed (nothing about runs is stored, D12); the next
   regular fire picks the work up.
+- Of several daemon instances on one database only the one ``leader()`` names fires (see
+  daemon.election); the others keep the loop, and so the watchdog, alive and fire nothing. An
+  instance that becomes the leader computes every next fire from that moment; one that stops
+  leading stops firing at once (its running jobs end under their own locks).
 """
 
 from __future__ import annotations

@@ -141,12 +141,8 @@ class TokenManager:
         lifetime = token.expires_at - token.issued_at
         return token.expires_at - min(self._margin, lifetime / 2)
 
-    def _adoptable(self, token: TokenRecord | None) -> bool:
-        return (
-            token is not None
-            and token.access_token != self._rejected
-            and self._clock() < self._renew_at(token)
-        )
+    def _adoptable(self, token: TokenRecord) -> bool:
+        return token.access_token != self._rejected and self._clock() < self._renew_at(token)
 
     async def _from_store(self) -> str:
         """Inside the deployment-wide exclusive section: adopt the stored token if it is good,
