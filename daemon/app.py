@@ -1,8 +1,10 @@
 """The composition root of ``dsco-lingxing run`` (STYLE 1).
 
 ``open_core`` (daemon.core) builds the database, runtime config, clients and runner; the
-``Daemon`` adds the scheduler, the HTTP listener and systemd notifications, and closes
-everything in reverse order through one ``AsyncExitStack``.
+``Daemon`` adds the schedule election, the scheduler, the HTTP listener and systemd
+notifications, and closes everything in reverse order through one ``AsyncExitStack``. Of several
+instances on one database only the elected one fires the schedule (daemon.election); a stopping
+instance hands the schedule over before it waits for its running jobs.
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from typing import Any
 from aiohttp import web
 from loguru import logger
 
-from daemon.core import Core, open_core
+from daemon.core import DOMAIN, Core, open_core
+from daemon.election import Election
 from daemon.scheduler import Scheduler
 from daemon.settings import Settings
 from daemon.systemd import SystemdNotifier, Watchdog
 from daemon.web import create_web_app
+from db.pool import connect
 
 
 class Daemon:
@@ -40,6 +44,7 @@ class Daemon:
         self.stop_requested = asyncio.Event()
         self.core: Core | None = None
         self.scheduler: Scheduler | None = None
+        self.election: Election | None = None
         self.site: web.TCPSite | None = None
 
     def request_stop(self) -> None:
@@ -49,14 +54,26 @@ class Daemon:
         """Start everything, signal READY=1, run until a stop is requested, shut down."""
         async with open_core(self.settings) as core, contextlib.AsyncExitStack() as stack:
             self.core = core
-            scheduler = Scheduler(
-                core.runner, core.config, poll_interval=self.settings.runtime.config_poll_seconds
+            election = Election(
+                lambda: connect(core.dsn), domain=DOMAIN, instance_id=core.instance_id
             )
+            self.election = election
+            scheduler = Scheduler(
+                core.runner,
+                core.config,
+                poll_interval=self.settings.runtime.config_poll_seconds,
+                leader=lambda: election.leading,
+            )
+            election.on_change = lambda _leading: scheduler.wake()
             self.scheduler = scheduler
             runner_app = await self._start_listener(core, scheduler)
             stack.push_async_callback(runner_app.cleanup)
+            await election.tick()  # the first instance leads from the start
+            election_task = asyncio.create_task(election.run(), name="election")
             loop_task = asyncio.create_task(scheduler.run(), name="scheduler")
-            stack.push_async_callback(self._stop_scheduler, scheduler, loop_task)
+            stack.push_async_callback(
+                self._stop_scheduler, scheduler, loop_task, election, election_task
+            )
             watchdog = Watchdog(self.notifier, probe=lambda: scheduler.alive(within=10.0))
             stack.push_async_callback(watchdog.stop)
             watchdog.start()
@@ -77,10 +94,21 @@ class Daemon:
         await self.site.start()
         return runner_app
 
-    async def _stop_scheduler(self, scheduler: Scheduler, loop_task: asyncio.Task[Any]) -> None:
+    async def _stop_scheduler(
+        self,
+        scheduler: Scheduler,
+        loop_task: asyncio.Task[Any],
+        election: Election,
+        election_task: asyncio.Task[Any],
+    ) -> None:
+        # Hand the schedule over first: a standby need not wait for our running jobs (they
+        # keep their own locks, so its fires of those jobs are refused until they end).
+        await election.resign()
         await scheduler.stop(self.settings.runtime.shutdown_grace_seconds)
         loop_task.cancel()
-        await asyncio.gather(loop_task, return_exceptions=True)
+        await election.close()
+        election_task.cancel()
+        await asyncio.gather(loop_task, election_task, return_exceptions=True)
 
 
 def install_signal_handlers(daemon: Daemon) -> None:

@@ -2,22 +2,29 @@
 
 ``open_core`` is the lower half of the composition root; ``daemon.app`` adds the scheduler,
 the HTTP listener and systemd notifications on top for ``dsco-lingxing run``.
+
+Every process of a deployment (daemons, ``job run``) shares the Lingxing token and endpoint
+capacities through the database: the Lingxing client gets the stored token
+(``db.lingxing_token``) and the endpoint slots (``db.endpoint_slots``), see docs/deployment.md.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 import aiohttp
 import asyncpg
 from loguru import logger
 
+from daemon.election import new_instance_id
 from daemon.metrics.runs import attach_run_metrics
 from daemon.settings import Settings
 from db.embedded import embedded_postgres
+from db.endpoint_slots import AdvisorySlots
+from db.lingxing_token import PgTokenStore
 from db.migrate import migrate
 from db.pool import connect, create_pool
 from jobs.catalog import build_registry
@@ -28,6 +35,7 @@ from jobs.runtime_config import Capabilities
 from sdk._limits import CallStats
 from sdk.dsco.client import DscoClient
 from sdk.lingxing.client import LingxingClient
+from sdk.lingxing.token_store import app_fingerprint
 
 DOMAIN = "dsco_lingxing"
 _VENDOR_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10, sock_read=45)
@@ -44,6 +52,7 @@ class Core:
     clients: Clients
     runner: Runner
     vendor_stats: CallStats
+    instance_id: str = field(default_factory=new_instance_id)
 
 
 def capabilities(settings: Settings) -> Capabilities:
@@ -88,8 +97,11 @@ async def run_migrations(dsn: str) -> list[str]:
 
 
 @contextlib.asynccontextmanager
-async def vendor_clients(settings: Settings, stats: CallStats) -> AsyncIterator[Clients]:
-    """One ``ClientSession`` per vendor for the whole process; clients only with credentials."""
+async def vendor_clients(settings: Settings, stats: CallStats, dsn: str) -> AsyncIterator[Clients]:
+    """One ``ClientSession`` per vendor for the whole process; clients only with credentials.
+
+    The Lingxing client shares its token and endpoint capacities with every other process on
+    the database at ``dsn``."""
     async with contextlib.AsyncExitStack() as stack:
         dsco = lingxing = None
         if settings.has_dsco:
@@ -107,12 +119,19 @@ async def vendor_clients(settings: Settings, stats: CallStats) -> AsyncIterator[
             lx = settings.auth.lingxing
             assert lx.app_id is not None
             assert lx.app_secret is not None
+            app_id, app_secret = lx.app_id.get_secret_value(), lx.app_secret.get_secret_value()
+            app_key = app_fingerprint(app_id)
+            tokens = PgTokenStore(lambda: connect(dsn), app_key=app_key, app_secret=app_secret)
+            slots = AdvisorySlots(lambda: connect(dsn), scope=f"lingxing:{app_key}")
+            stack.push_async_callback(slots.close)
             lingxing = LingxingClient(
                 session,
                 base_url=settings.integration.lingxing.base_url,
-                app_id=lx.app_id.get_secret_value(),
-                app_secret=lx.app_secret.get_secret_value(),
+                app_id=app_id,
+                app_secret=app_secret,
                 stats=stats,
+                token_store=tokens,
+                capacity=slots,
             )
         yield Clients(dsco=dsco, lingxing=lingxing)
 
@@ -134,7 +153,7 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
         config = RuntimeConfigStore(pool, domain=DOMAIN, capabilities=capabilities(settings))
         await config.load()
         stats = CallStats()
-        clients = await stack.enter_async_context(vendor_clients(settings, stats))
+        clients = await stack.enter_async_context(vendor_clients(settings, stats, dsn))
         runner = Runner(
             registry=build_registry(),
             pool=pool,

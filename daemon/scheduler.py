@@ -8,6 +8,10 @@
   once and the next fire is computed from now: no catch-up storm. Fires missed while the
   daemon was not running are not replayed (nothing about runs is stored, D12); the next
   regular fire picks the work up.
+- Of several daemon instances on one database only the one ``leader()`` names fires (see
+  daemon.election); the others keep the loop, and so the watchdog, alive and fire nothing. An
+  instance that becomes the leader computes every next fire from that moment; one that stops
+  leading stops firing at once (its running jobs end under their own locks).
 """
 
 from __future__ import annotations
@@ -40,8 +44,11 @@ class Scheduler:
         clock: Clock = utc_now,
         poll_interval: float = 5.0,
         max_sleep: float = 1.0,
+        leader: Callable[[], bool] = lambda: True,
     ) -> None:
         self._runner = runner
+        self._leader = leader
+        self.leading = False
         self._config = config
         self._clock = clock
         self._poll_interval = poll_interval
@@ -93,12 +100,20 @@ class Scheduler:
         next_poll = time.monotonic() + self._poll_interval
         while not self._stopping:
             self.last_tick = time.monotonic()
-            for name in self.due(self._clock()):
-                self._fire(name)
+            if self._still_leading():
+                for name in self.due(self._clock()):
+                    self._fire(name)
             if time.monotonic() >= next_poll:
                 next_poll = time.monotonic() + self._poll_interval
                 await self._poll()
             await self._sleep()
+
+    def _still_leading(self) -> bool:
+        leading = self._leader()
+        if leading and not self.leading:
+            self.reschedule()  # from now: no catch-up of fires another instance owned
+        self.leading = leading
+        return leading
 
     async def _poll(self) -> None:
         try:

@@ -19,12 +19,14 @@ How a vendor client uses it::
                         credential=token)
     order = await transport.request(ORDER, prepare, lambda raw: Order.model_validate_json(raw.body))
 
-Per attempt the transport waits for the endpoint's rate limiter, takes a concurrency slot, calls
-``prepare()`` (so signatures/timestamps/tokens are fresh), sends, and classifies the answer:
-HTTP >= 400 becomes the vendor subclass of the matching shared error (details from
-``describe_error``); otherwise ``parse(raw)`` turns the body into a result and may itself raise
-vendor errors (e.g. for an error code inside an HTTP 200 body). Anything else ``parse`` raises
-becomes a :class:`~sdk._errors.DecodeError`. aiohttp exceptions never leave this module.
+Per attempt the transport waits for the endpoint's rate limiter, takes a concurrency slot (in
+this process and, through the limiter's gate, in the deployment; an unreachable gate is a
+connection error that proves nothing was sent), calls ``prepare()`` (so signatures, timestamps
+and tokens are fresh), sends, and classifies the answer: HTTP >= 400 becomes the vendor subclass
+of the matching shared error (details from ``describe_error``); otherwise ``parse(raw)`` turns
+the body into a result and may itself raise vendor errors (e.g. for an error code inside an
+HTTP 200 body). Anything else ``parse`` raises becomes a :class:`~sdk._errors.DecodeError`.
+aiohttp exceptions never leave this module.
 
 Retries follow :mod:`sdk._retry` (write-safety rule). An error with ``token_rejected`` is
 handed once per call to ``on_token_rejected(credential)``, then the call is re-prepared and
@@ -42,6 +44,7 @@ from typing import TypeVar
 
 import aiohttp
 
+from sdk._capacity import GateUnavailable
 from sdk._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -173,20 +176,29 @@ class HttpTransport:
             waited = await self.rates.acquire(key)
             if waited > 0:
                 self.stats.record_wait(self.vendor, key, waited)
-        async with self.concurrency.slot(key):
-            # Prepared inside the slot: a sign must be fresh when it is sent, not when queued.
-            try:
-                prepared = await prepare()
-            except SdkError as err:
-                raise _NotSent(err) from None
-            call.credential = prepared.credential
-            began = time.monotonic()
-            try:
-                raw = await self._send(endpoint, prepared, client_timeout or self.timeout)
-                result = self._interpret(endpoint, raw, parse)
-            except SdkError as err:
-                self._record(endpoint, err, began)
-                raise
+        try:
+            async with self.concurrency.slot(key):
+                # Prepared inside the slot: a sign must be fresh when it is sent, not queued.
+                try:
+                    prepared = await prepare()
+                except SdkError as err:
+                    raise _NotSent(err) from None
+                call.credential = prepared.credential
+                began = time.monotonic()
+                try:
+                    raw = await self._send(endpoint, prepared, client_timeout or self.timeout)
+                    result = self._interpret(endpoint, raw, parse)
+                except SdkError as err:
+                    self._record(endpoint, err, began)
+                    raise
+        except GateUnavailable as exc:
+            # Only the gate raises this, before anything was sent: safe to retry any call.
+            raise self.errors.make(
+                APIConnectionError,
+                f"shared capacity gate unreachable ({exc})",
+                path=endpoint.path,
+                refused=True,
+            ) from None
         self._record(endpoint, None, began)
         return result
 

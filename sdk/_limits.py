@@ -1,7 +1,8 @@
 """Client-side limits and counters shared by the vendor clients.
 
 * :class:`ConcurrencyLimiter` — at most N requests in flight per endpoint key (Lingxing's
-  "token bucket" is really an in-flight cap: tokens come back when a request completes).
+  "token bucket" is really an in-flight cap: tokens come back when a request completes), in
+  this process and, through a :class:`~sdk._capacity.CapacityGate`, across the deployment.
 * :class:`RateLimiter` — request-rate limits per endpoint key (N per second and/or M per
   minute, token buckets; DSCO documents these).
 * :class:`CallStats` — in-memory counters and latency histograms the daemon exports as metrics.
@@ -31,6 +32,7 @@ from collections.abc import (
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from sdk._capacity import CapacityGate, GateUnavailable, ProcessGate
 from sdk._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -59,13 +61,24 @@ T = TypeVar("T")
 
 
 class ConcurrencyLimiter:
-    """One ``asyncio.Semaphore`` per endpoint key; keys without a cap are unlimited."""
+    """One ``asyncio.Semaphore`` per endpoint key; keys without a cap are unlimited.
 
-    def __init__(self, caps: Mapping[str, int], *, default: int | None = None) -> None:
+    Inside the local slot, ``gate`` hands out one of the key's ``cap`` deployment-wide slots
+    (the default :class:`~sdk._capacity.ProcessGate` admits at once: this process alone).
+    """
+
+    def __init__(
+        self,
+        caps: Mapping[str, int],
+        *,
+        default: int | None = None,
+        gate: CapacityGate | None = None,
+    ) -> None:
         if any(cap < 1 for cap in caps.values()) or (default is not None and default < 1):
             raise ValueError("concurrency caps must be >= 1")
         self._caps = dict(caps)
         self._default = default
+        self.gate: CapacityGate = gate or ProcessGate()
         self._semaphores: dict[str, asyncio.Semaphore] = {}
         self._in_flight: Counter[str] = Counter()
         self.peak: Counter[str] = Counter()
@@ -84,13 +97,20 @@ class ConcurrencyLimiter:
 
     @contextlib.asynccontextmanager
     async def slot(self, key: str) -> AsyncIterator[None]:
-        """Hold one in-flight slot of ``key`` for the duration of the block."""
+        """Hold one in-flight slot of ``key`` for the duration of the block.
+
+        Raises :class:`~sdk._capacity.GateUnavailable` when the shared gate cannot be reached.
+        """
         cap = self.cap(key)
         if cap is None:
             yield
             return
         semaphore = self._semaphores.setdefault(key, asyncio.Semaphore(cap))
-        async with semaphore:
+        async with semaphore, contextlib.AsyncExitStack() as shared:
+            try:
+                await shared.enter_async_context(self.gate.slot(key, cap))
+            except ConnectionError as exc:
+                raise GateUnavailable(type(exc).__name__) from None
             self._in_flight[key] += 1
             self.peak[key] = max(self.peak[key], self._in_flight[key])
             try:

@@ -14,6 +14,8 @@ from aiohttp import web
 from daemon.admin.context import AdminState, admin_state
 from daemon.admin.errors import ApiError, invalid, not_found
 from daemon.admin.params import json_body
+from daemon.election import schedule_lock
+from db.instances import list_instances
 from db.order_stats import status_summary
 from jobs.context import RunResult
 from jobs.registry import UnknownJobError
@@ -26,6 +28,7 @@ PIPELINE = (
     "invoice_to_dsco",
     "sync_stock",
 )
+INSTANCES_SEEN_WITHIN = 86400
 
 
 def known_job(state: AdminState, name: object, field: str = "job") -> str:
@@ -74,8 +77,20 @@ async def dashboard(request: web.Request) -> web.Response:
             "repeatedly_skipped": {str(s.status): s.repeated for s in summary},
             "jobs": [_job_line(state, name) for name in state.core.runner.registry.names()],
             "display_timezone": state.settings.admin.display_timezone,
+            "instances": await _instances(state),
         }
     )
+
+
+async def _instances(state: AdminState) -> list[dict[str, Any]]:
+    """Daemon instances seen in the last day; ``runs_schedule`` is read from the server's locks
+    at this moment, ``this`` marks the instance answering."""
+    rows = await list_instances(
+        state.core.pool,
+        schedule_lock=schedule_lock(state.core.config.domain),
+        seen_since=int(time.time()) - INSTANCES_SEEN_WITHIN,
+    )
+    return [{**vars(r), "this": r.instance_id == state.core.instance_id} for r in rows]
 
 
 def _job_line(state: AdminState, name: str) -> dict[str, Any]:

@@ -1,16 +1,21 @@
-"""One shared Lingxing access token per app, renewed single-flight.
+"""One Lingxing access token per deployment, renewed single-flight across processes.
 
 Minting a token revokes the app's previous one (fact sheet §1.3), so every caller of one appId
-must share one :class:`TokenManager`, and renewals must not race: :meth:`TokenManager.get`
-renews behind an ``asyncio.Lock`` and re-checks after acquiring it, so any number of callers
-that find the token stale cause exactly one renewal.
+must share one token, and renewals must not race. A :class:`TokenManager` keeps the token in
+memory for its process and goes to the :class:`~sdk.lingxing.token_store.TokenStore` only when
+that copy is stale or was rejected: inside ``store.exclusive()`` (one renewal at a time in the
+whole deployment) it reads the stored token and uses it if it is fresh and is not the token
+that just failed; only otherwise does it renew and save. So any number of callers in any number
+of processes that find the token stale cause one renewal, and a restarted process reuses the
+stored token instead of minting.
 
 * Proactive: a token with less than ``refresh_margin`` seconds (or half its lifetime) left
   is renewed — by the refresh endpoint while the single-use refresh token is still valid,
   else by minting.
 * Reactive: when a business call is rejected with 2001003/2001005 the transport calls
-  :meth:`invalidate` with the token that call used; only if that is still the current token is
-  it dropped, so 200 rejected calls still lead to one new token.
+  :meth:`TokenManager.invalidate` with the token that call used. The next renewal re-reads the
+  store first (another process may have renewed already) and mints only when the stored token
+  is the one that failed, so 200 rejected calls in 3 processes still lead to one new token.
 """
 
 from __future__ import annotations
@@ -19,15 +24,21 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import aiohttp
 
 from sdk._http import Endpoint, HttpTransport, Prepared, RawResponse
 from sdk._retry import Safety
 from sdk.lingxing.envelope import parse_checked
-from sdk.lingxing.errors import ERRORS, LingxingDecodeError, LingxingError
+from sdk.lingxing.errors import (
+    ERRORS,
+    LingxingConnectionError,
+    LingxingDecodeError,
+    LingxingError,
+)
 from sdk.lingxing.models import AccessTokenForm, RefreshTokenForm, TokenData
+from sdk.lingxing.token_store import MemoryTokenStore, Token, TokenRecord, TokenStore
 
 __all__ = ["ACCESS_TOKEN", "REFRESH", "TokenManager"]
 
@@ -43,11 +54,11 @@ log = logging.getLogger("sdk.lingxing")
 
 
 @dataclass(frozen=True)
-class _Token:
-    access_token: str
-    refresh_token: str
+class _Cached:
+    """This process's copy of the token and when to stop using it."""
+
+    access_token: str = field(repr=False)
     renew_at: float
-    refresh_expires_at: float
 
 
 def _multipart(fields: dict[str, str]) -> aiohttp.MultipartWriter:
@@ -68,7 +79,12 @@ def _token_data(raw: RawResponse) -> TokenData:
 
 
 class TokenManager:
-    """Holds the app's access token; :meth:`get` returns a usable one, renewing if needed."""
+    """Holds the app's access token; :meth:`get` returns a usable one, renewing if needed.
+
+    ``store`` is shared by every process of the deployment (default: this process only).
+    ``mints``, ``refreshes`` and ``adoptions`` (fresh tokens taken from the store) count what
+    this manager did.
+    """
 
     def __init__(
         self,
@@ -76,17 +92,21 @@ class TokenManager:
         *,
         app_id: str,
         app_secret: str,
+        store: TokenStore | None = None,
         clock: Callable[[], float] = time.time,
         refresh_margin: float = 300.0,
     ) -> None:
         self._transport = transport
         self._form = AccessTokenForm(appId=app_id, appSecret=app_secret)
+        self._store: TokenStore = store or MemoryTokenStore()
         self._clock = clock
         self._margin = refresh_margin
-        self._token: _Token | None = None
+        self._token: _Cached | None = None
+        self._rejected: str | None = None
         self._lock = asyncio.Lock()
         self.mints = 0
         self.refreshes = 0
+        self.adoptions = 0
         transport.redactor.add(app_secret, permanent=True)
 
     async def get(self) -> str:
@@ -97,14 +117,15 @@ class TokenManager:
         async with self._lock:
             token = self._usable()
             if token is None:
-                token = await self._renew()
+                token = await self._from_store()
             return token
 
     async def invalidate(self, token: str) -> None:
-        """Forget ``token`` if it is still the current one (the vendor rejected it).
+        """The vendor rejected ``token``: stop using it, and never adopt it from the store again.
 
         This is the transport's ``on_token_rejected`` hook; the next :meth:`get` renews.
         """
+        self._rejected = token
         if self._token is not None and self._token.access_token == token:
             log.debug("lingxing token rejected; dropping it")
             self._token = None
@@ -115,27 +136,63 @@ class TokenManager:
             return token.access_token
         return None
 
-    async def _renew(self) -> str:
-        current = self._token
-        if current is not None and self._clock() < current.refresh_expires_at - REFRESH_LEEWAY:
+    def _renew_at(self, token: TokenRecord) -> float:
+        # A short-lived token (sandboxes, tests) is renewed at half-life, never immediately.
+        lifetime = token.expires_at - token.issued_at
+        return token.expires_at - min(self._margin, lifetime / 2)
+
+    def _adoptable(self, token: TokenRecord) -> bool:
+        return token.access_token != self._rejected and self._clock() < self._renew_at(token)
+
+    async def _from_store(self) -> str:
+        """Inside the deployment-wide exclusive section: adopt the stored token if it is good,
+        else renew it and store the new one."""
+        try:
+            async with self._store.exclusive() as slot:
+                stored = await slot.load()
+                if stored is not None and self._adoptable(stored):
+                    self.adoptions += 1
+                    return self._adopt(stored)
+                fresh = await self._renew(stored)
+                await slot.save(fresh)
+                return self._adopt(fresh)
+        except ConnectionError as exc:
+            raise ERRORS.make(
+                LingxingConnectionError,
+                f"token store unreachable ({type(exc).__name__})",
+                path=ACCESS_TOKEN.path,
+                refused=True,
+            ) from None
+
+    async def _renew(self, stored: TokenRecord | None) -> Token:
+        if stored is not None and self._refreshable(stored):
             try:
-                return await self._refresh(current.refresh_token)
+                return await self._refresh(stored.refresh_token)
             except LingxingError as err:
                 log.debug(
                     "lingxing token refresh failed (%s); minting a new token", type(err).__name__
                 )
         return await self._mint()
 
-    async def _mint(self) -> str:
+    def _refreshable(self, stored: TokenRecord) -> bool:
+        # A rejected token is not refreshed: it may have been revoked by a mint elsewhere.
+        valid_until = stored.issued_at + REFRESH_TOKEN_TTL - REFRESH_LEEWAY
+        return (
+            bool(stored.refresh_token)
+            and stored.access_token != self._rejected
+            and self._clock() < valid_until
+        )
+
+    async def _mint(self) -> Token:
         async def prepare() -> Prepared:
             return Prepared(data=_multipart(self._form.model_dump()))
 
         data = await self._transport.request(ACCESS_TOKEN, prepare, _token_data)
         self.mints += 1
         self._transport.stats.record_token_mint(self._transport.vendor)
-        return self._adopt(data)
+        return self._issued(data)
 
-    async def _refresh(self, refresh_token: str) -> str:
+    async def _refresh(self, refresh_token: str) -> Token:
         form = RefreshTokenForm(appId=self._form.appId, refreshToken=refresh_token)
 
         async def prepare() -> Prepared:
@@ -143,19 +200,18 @@ class TokenManager:
 
         data = await self._transport.request(REFRESH, prepare, _token_data)
         self.refreshes += 1
-        return self._adopt(data)
+        return self._issued(data)
 
-    def _adopt(self, data: TokenData) -> str:
-        now = self._clock()
-        # A short-lived token (sandboxes, tests) is renewed at half-life, never immediately.
-        margin = min(self._margin, data.expires_in / 2)
+    def _issued(self, data: TokenData) -> Token:
+        now = int(self._clock())
+        # Known secrets from the moment they exist, even if storing them fails next.
         self._transport.redactor.add(data.access_token)
         self._transport.redactor.add(data.refresh_token)
-        self._token = _Token(
-            access_token=data.access_token,
-            refresh_token=data.refresh_token,
-            renew_at=now + data.expires_in - margin,
-            refresh_expires_at=now + REFRESH_TOKEN_TTL if data.refresh_token else now,
-        )
         log.debug("lingxing token renewed; valid for %ds", data.expires_in)
-        return data.access_token
+        return Token(data.access_token, data.refresh_token, now, now + data.expires_in)
+
+    def _adopt(self, token: TokenRecord) -> str:
+        self._transport.redactor.add(token.access_token)
+        self._transport.redactor.add(token.refresh_token)
+        self._token = _Cached(token.access_token, self._renew_at(token))
+        return token.access_token

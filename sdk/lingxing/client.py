@@ -24,6 +24,7 @@ from typing import Any, TypeVar
 import aiohttp
 from pydantic import BaseModel, ValidationError
 
+from sdk._capacity import CapacityGate
 from sdk._errors import Redactor
 from sdk._http import DEFAULT_TIMEOUT, Endpoint, HttpTransport, Prepared, RawResponse
 from sdk._limits import CallStats, ConcurrencyLimiter, run_all
@@ -53,6 +54,7 @@ from sdk.lingxing.models import (
 )
 from sdk.lingxing.paging import MAX_PAGES, Page, Rejected, Rows, all_pages, chunked, unique
 from sdk.lingxing.signing import check_app_id, encode_body, signed_query
+from sdk.lingxing.token_store import TokenStore
 
 __all__ = ["BEIJING", "ENDPOINT_CAPS", "LingxingClient"]
 
@@ -89,8 +91,10 @@ class LingxingClient:
     """Async client for the Lingxing endpoints the sync needs (one instance per appId).
 
     ``timezone`` is the zone of Lingxing's calendar dates (WMS ``start_date``/``end_date``);
-    ``caps`` overrides the per-endpoint in-flight caps (e.g. lower budgets when several
-    processes share the appId).
+    ``caps`` overrides the per-endpoint in-flight caps. A deployment of several processes
+    shares the appId's token and caps: ``token_store`` holds the one token of the deployment
+    and ``capacity`` hands out its in-flight slots (defaults: this process alone; see
+    :mod:`sdk.lingxing.token_store` and :mod:`sdk._capacity`).
     """
 
     def __init__(
@@ -107,6 +111,8 @@ class LingxingClient:
         timezone: tzinfo = BEIJING,
         caps: Mapping[str, int] | None = None,
         refresh_margin: float = 300.0,
+        token_store: TokenStore | None = None,
+        capacity: CapacityGate | None = None,
     ) -> None:
         check_app_id(app_id)  # fail at start-up, not at the first call
         self.app_id = app_id
@@ -119,7 +125,7 @@ class LingxingClient:
             errors=ERRORS,
             retry=retry,
             timeout=timeout,
-            concurrency=ConcurrencyLimiter({**ENDPOINT_CAPS, **(caps or {})}),
+            concurrency=ConcurrencyLimiter({**ENDPOINT_CAPS, **(caps or {})}, gate=capacity),
             stats=stats,
             redactor=Redactor([app_secret]),
             describe_error=describe_http_error,
@@ -129,6 +135,7 @@ class LingxingClient:
             self.transport,
             app_id=app_id,
             app_secret=app_secret,
+            store=token_store,
             clock=clock,
             refresh_margin=refresh_margin,
         )

@@ -19,7 +19,7 @@ import socket
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,8 @@ from db.pool import create_pool
 from jobs.config_store import RuntimeConfigStore
 from jobs.runtime_config import Capabilities, config_to_json, default_config
 from tests.conftest import REPO
+from tests.e2e.scenario import PULL_MARGIN_SECONDS, Scenario
+from tests.e2e.scenario_plan import CANCEL_BEFORE_PUSH
 
 DOMAIN = "dsco_lingxing"
 ORDER_JOBS = (
@@ -185,12 +187,15 @@ async def warehouse_step(ctl: Control) -> int:
 
 
 async def save_runtime_config(
-    dsn: str, mapping: dict[str, dict[str, str]], size: int | None = None
+    dsn: str,
+    mapping: dict[str, dict[str, str]],
+    size: int | None = None,
+    scheduled: Sequence[str] = ORDER_JOBS,
 ) -> None:
-    """The five order jobs every second (optionally ``size`` rows a run, pull excepted), saved
-    through the same validated path as the admin, before any daemon starts."""
+    """The ``scheduled`` order jobs every second (optionally ``size`` rows a run, pull
+    excepted), saved through the same validated path as the admin, before any daemon starts."""
     raw = config_to_json(default_config())
-    for name in ORDER_JOBS:
+    for name in scheduled:
         raw["jobs"][name].update(enable=True, cron=EVERY_SECOND)
         if size is not None and name != "pull_dsco_orders":
             raw["jobs"][name]["size"] = size
@@ -258,6 +263,16 @@ async def run_cli_job(config: Path, job: str, log: Path, timeout: float = 120) -
     finally:
         if proc.returncode is None:
             await _reap(proc, signal.SIGKILL, 10)
+
+
+async def first_pulls(scenario: Scenario, config: Path, log: Path) -> None:
+    """The scenario's opening through ``job run``, before any daemon starts: pull, cancel the
+    "before push" orders in DSCO, wait until a pull can see that, pull again."""
+    assert await run_cli_job(config, "pull_dsco_orders", log) == 0
+    for plan in scenario.of_kind(CANCEL_BEFORE_PUSH):
+        await scenario.control.dsco_set_status(plan.po, "cancelled")
+    await asyncio.sleep(PULL_MARGIN_SECONDS)
+    assert await run_cli_job(config, "pull_dsco_orders", log) == 0
 
 
 def _records(log: Path) -> Iterator[dict[str, Any]]:

@@ -5,7 +5,7 @@ SIGKILLed again and again. The end state must equal the scenario's no-crash pred
 
 The stories that need DSCO to change between the first pull and the first push
 (``cancel_before_push``) get that gap the way an operator would: the first pulls run through
-``dsco-lingxing job run`` before any daemon starts.
+``dsco-lingxing job run`` before any daemon starts (``crash_harness.first_pulls``).
 """
 
 from __future__ import annotations
@@ -28,15 +28,14 @@ from tests.e2e.crash_harness import (
     RECOVERY_REASONS,
     DaemonProcess,
     SandboxProcess,
+    first_pulls,
     free_port,
     interrupted_runs,
     order_reasons,
-    run_cli_job,
     save_runtime_config,
     write_env_yaml,
 )
-from tests.e2e.scenario import MAPPING, PULL_MARGIN_SECONDS, HttpControl, Scenario, db_rows
-from tests.e2e.scenario_plan import CANCEL_BEFORE_PUSH
+from tests.e2e.scenario import MAPPING, HttpControl, Scenario, db_rows
 
 ORDERS = 100
 KILLS = 20
@@ -89,15 +88,6 @@ async def run(db_dsn: str, tmp_path: Path) -> AsyncIterator[Run]:
             await daemon.ensure_dead()
 
 
-async def first_pulls(r: Run) -> None:
-    """Pull, cancel the "before push" orders in DSCO, wait until a pull can see it, pull."""
-    assert await run_cli_job(r.config, "pull_dsco_orders", r.cli_log) == 0
-    for plan in r.scenario.of_kind(CANCEL_BEFORE_PUSH):
-        await r.scenario.control.dsco_set_status(plan.po, "cancelled")
-    await asyncio.sleep(PULL_MARGIN_SECONDS)
-    assert await run_cli_job(r.config, "pull_dsco_orders", r.cli_log) == 0
-
-
 async def kill_loop(r: Run, rng: random.Random) -> None:
     for i in range(KILLS):
         await r.daemon.start()
@@ -121,7 +111,7 @@ async def drain(r: Run) -> None:
 
 @pytest.mark.slow
 async def test_sigkill_loop_on_the_full_scenario_matches_the_predictions(run: Run) -> None:
-    await first_pulls(run)
+    await first_pulls(run.scenario, run.config, run.cli_log)
     await kill_loop(run, random.Random(run.seed))
     await drain(run)
     diffs = await run.diffs()

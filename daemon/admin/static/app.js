@@ -235,6 +235,19 @@
     const running = d.jobs.filter((j) => j.running).map((j) => j.job);
     setText("#dash-running", running.length ? `Running now: ${running.join(", ")}` : "Idle.");
     fillJobSelect(d.jobs.map((j) => j.job));
+    showInstances(d.instances || []);
+  }
+
+  function showInstances(instances) {
+    fillTable("#dash-instances", instances.map((i) => [
+      i.this ? `${i.instance_id} (this one)` : i.instance_id, i.host, String(i.pid),
+      i.runs_schedule ? "runs the schedule" : (i.stopped_at ? "stopped" : "standby"),
+      fmtTime(i.started_at), fmtTime(i.last_seen),
+    ]));
+    const leader = instances.find((i) => i.runs_schedule);
+    setText("#dash-schedule", leader
+      ? `The schedule runs on ${leader.instance_id}.`
+      : "No instance runs the schedule right now.");
   }
 
   function jobCells(j) {

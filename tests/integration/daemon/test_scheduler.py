@@ -48,6 +48,7 @@ class Rig:
     clock: FakeClock
     job: SlowJob
     logs: list[str]
+    leading: list[bool]  # what the election says (one instance of a deployment leads)
 
 
 async def _until(predicate: Any, timeout: float = 5.0) -> None:
@@ -72,13 +73,21 @@ async def rig(pool: asyncpg.Pool[asyncpg.Record], db_dsn: str) -> AsyncIterator[
         clients=Clients(),
         env=JobEnv(),
     )
-    scheduler = Scheduler(runner, store, clock=clock, poll_interval=3600, max_sleep=0.02)
+    leading = [True]
+    scheduler = Scheduler(
+        runner,
+        store,
+        clock=clock,
+        poll_interval=3600,
+        max_sleep=0.02,
+        leader=lambda: leading[0],
+    )
     logs: list[str] = []
     sink = logger.add(lambda m: logs.append(str(m)), format="{message}", level="INFO")
     task = asyncio.create_task(scheduler.run())
     await _until(lambda: "cleanup_exports" in scheduler.next_fires)
     try:
-        yield Rig(scheduler, store, clock, job, logs)
+        yield Rig(scheduler, store, clock, job, logs, leading)
     finally:
         job.release.set()
         await scheduler.stop(grace=5)
@@ -139,3 +148,31 @@ async def test_change_saved_by_another_process_is_picked_up_by_poll(rig: Rig, db
         await other.close()
     assert await rig.store.poll()
     assert rig.scheduler.next_fires["cleanup_exports"] == datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
+
+
+async def _ticks(scheduler: Scheduler, n: int = 3) -> None:
+    """Wait until the loop has gone round ``n`` more times."""
+    for _ in range(n):
+        seen = scheduler.last_tick
+        await _until(lambda seen=seen: scheduler.last_tick != seen)
+
+
+async def test_a_standby_instance_fires_nothing_and_a_new_leader_starts_from_now(
+    rig: Rig,
+) -> None:
+    rig.job.release.set()
+    rig.leading[0] = False
+    rig.clock.now = datetime(2026, 11, 24, 11, 0, 5, tzinfo=UTC)  # the 11:00 fire has come
+    rig.scheduler.wake()
+    await _ticks(rig.scheduler)
+    assert rig.job.calls == 0
+    assert not rig.scheduler.leading
+    rig.leading[0] = True  # the leader died; this instance took the schedule over
+    rig.scheduler.wake()
+    await _until(lambda: rig.scheduler.leading)
+    # No catch-up of the fire the other instance owned: the next one is 12:00.
+    assert rig.scheduler.next_fires["cleanup_exports"] == datetime(2026, 11, 24, 12, tzinfo=UTC)
+    assert rig.job.calls == 0
+    rig.clock.now = datetime(2026, 11, 24, 12, 0, 0, tzinfo=UTC)
+    rig.scheduler.wake()
+    await _until(lambda: rig.job.calls == 1)
