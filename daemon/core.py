@@ -15,6 +15,7 @@ import aiohttp
 import asyncpg
 from loguru import logger
 
+from daemon.runs import JobRunner
 from daemon.settings import Settings
 from db.embedded import embedded_postgres
 from db.migrate import migrate
@@ -22,7 +23,6 @@ from db.pool import connect, create_pool
 from jobs.catalog import build_registry
 from jobs.config_store import RuntimeConfigStore
 from jobs.context import Clients, JobEnv
-from jobs.runner import Runner
 from jobs.runtime_config import Capabilities
 from sdk._limits import CallStats
 from sdk.dsco.client import DscoClient
@@ -41,7 +41,7 @@ class Core:
     pool: asyncpg.Pool[asyncpg.Record]
     config: RuntimeConfigStore
     clients: Clients
-    runner: Runner
+    runner: JobRunner
     vendor_stats: CallStats
 
 
@@ -134,7 +134,7 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
         await config.load()
         stats = CallStats()
         clients = await stack.enter_async_context(vendor_clients(settings, stats))
-        runner = Runner(
+        runner = JobRunner(
             registry=build_registry(),
             pool=pool,
             connect=lambda: connect(dsn),

@@ -6,6 +6,7 @@ ignored setting; secrets are ``SecretStr`` so they never print by accident.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -121,8 +122,33 @@ class AdminSettings(_Strict):
     cookie_secure: bool = False
     warehouse_sync_retention_days: int = Field(default=90, ge=1)
     session_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+    # Reverse proxies whose X-Forwarded-For names the client (addresses or CIDR networks);
+    # without them every user behind a proxy shares the proxy's address for login pacing.
+    trusted_proxies: tuple[str, ...] = ()
 
     _tz = field_validator("display_timezone")(_check_timezone)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        # An environment override is one string: "10.0.0.1, 10.0.1.0/24".
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def trusted_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies]
 
 
 class ApiSettings(_Strict):
