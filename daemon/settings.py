@@ -228,11 +228,11 @@ def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -
     """Read ``path`` (optional), apply environment overrides, validate."""
     environ = os.environ if environ is None else environ
     data = _read_yaml(path) if path is not None else {}
-    _apply_env_overrides(data, environ)
+    overrides = _apply_env_overrides(data, environ)
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        raise SettingsError(_describe(exc)) from None
+        raise SettingsError(_describe(exc, overrides)) from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -251,8 +251,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> None:
-    """``DSCO_LINGXING_AUTH__DSCO__TOKEN=x`` sets ``data["auth"]["dsco"]["token"] = "x"``."""
+def _apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
+    """``DSCO_LINGXING_AUTH__DSCO__TOKEN=x`` sets ``data["auth"]["dsco"]["token"] = "x"``.
+
+    Returns the dotted path each variable set (``auth.dsco.token`` → its variable's name), so
+    an error can name the variable the operator has to fix rather than a key of no file.
+    """
+    overrides: dict[str, str] = {}
     for name, value in sorted(environ.items()):
         if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
             continue
@@ -268,13 +273,24 @@ def _apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> No
         # Plain strings: pydantic's lax mode turns "8080" / "true" into int / bool where the
         # field wants them, and a secret like "0123" stays exactly as written.
         node[parts[-1]] = value
+        overrides[".".join(parts)] = name
+    return overrides
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, overrides: Mapping[str, str] | None = None) -> str:
     lines = []
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
+        where = _variable_for(path, overrides or {})
         # A model-level check already names its field in the message.
-        lines.append(f"{path}: {msg}" if path else msg)
+        lines.append(f"{where}: {msg}" if where else msg)
     return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def _variable_for(path: str, overrides: Mapping[str, str]) -> str:
+    """``path``, or ``VARIABLE (path)`` when an environment variable set it (or a part of it)."""
+    for candidate, variable in overrides.items():
+        if path == candidate or path.startswith(candidate + "."):
+            return f"{variable} ({path})"
+    return path
