@@ -5,20 +5,31 @@ demo: both vendor sandboxes on local ports, seeded with orders, stores and wareh
 crons; and a small "warehouse" loop that reviews and ships what reaches Lingxing, so orders can
 be watched moving 1 → 5 in the admin. Ctrl-C stops everything. Each demo starts from an
 empty ``var/demo`` (its own embedded database), since the sandboxes start empty too.
+
+A second demo must not wipe the first one's database: the demo holds ``var/demo.lock`` (an
+exclusive ``flock``) before it touches ``var/demo``, and refuses to start while another holds
+it. It writes ``var/demo/env.yaml`` (mode 0600: it holds the demo's password and sandbox
+credentials) so that ``dsco-lingxing --config var/demo/env.yaml job run …`` joins the running
+demo's database and sandboxes.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import fcntl
+import os
 import secrets
 import shutil
-from collections.abc import AsyncIterator
+import sys
+from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import yaml
 from aiohttp import web
 from loguru import logger
 
@@ -41,6 +52,27 @@ WAREHOUSE = ("ACME-NJ", "26")  # DSCO warehouse code → Lingxing WID
 SERVICE_LEVEL, LOGISTICS_TYPE = "FEHD", "9001"
 PLATFORM_CODE = 10008
 FAST_CRON = "*/15 * * * * *"
+DEMO_DIR = Path("var/demo")
+LOCK_FILE = Path("var/demo.lock")
+
+
+class DemoBusyError(Exception):
+    """Another demo holds the lock on ``var/demo``."""
+
+
+@contextlib.contextmanager
+def demo_lock(path: Path = LOCK_FILE) -> Iterator[None]:
+    """Hold an exclusive lock on ``path`` for the block; DemoBusyError when another has it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DemoBusyError(f"another demo is running (it holds {path})") from None
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 @asynccontextmanager
@@ -61,7 +93,15 @@ def main(args: argparse.Namespace) -> int:
         if args.command == "sandbox":
             asyncio.run(_sandbox_forever(args.host, args.dsco_port, args.lingxing_port))
         else:
-            asyncio.run(_demo(args.orders, args.port))
+            with demo_lock():
+                # Each demo starts clean: the sandboxes are fresh, so old local rows would
+                # point nowhere. Only under the lock: a running demo's database stays put.
+                state = DEMO_DIR.resolve()
+                shutil.rmtree(state, ignore_errors=True)
+                asyncio.run(_demo(args.orders, args.port, state))
+    except DemoBusyError as exc:
+        print(f"dsco-lingxing demo: {exc}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         pass
     return 0
@@ -81,23 +121,31 @@ async def _sandbox_forever(host: str, dsco_port: int, lx_port: int) -> None:
         await asyncio.Event().wait()
 
 
-def demo_settings(port: int, dsco_url: str, lx_url: str, password: str, state: Path) -> Settings:
-    return Settings.model_validate(
-        {
-            "base": {"listen_addr": f"127.0.0.1:{port}", "state_dir": str(state)},
-            "auth": {
-                "dsco": {"token": DSCO_TOKEN},
-                "lingxing": {"app_id": LX_APP_ID, "app_secret": LX_APP_SECRET},
-            },
-            "integration": {
-                "dsco": {"base_url": dsco_url},
-                "lingxing": {"base_url": lx_url, "platform_code": PLATFORM_CODE},
-            },
-            "admin": {"password": password},
-            "log": {"format": "text"},
-            "runtime": {"shutdown_grace_seconds": 5},
-        }
-    )
+def demo_env(port: int, dsco_url: str, lx_url: str, password: str, state: Path) -> dict[str, Any]:
+    """The demo's start-up settings as an ``env.yaml`` document."""
+    return {
+        "base": {"listen_addr": f"127.0.0.1:{port}", "state_dir": str(state)},
+        "auth": {
+            "dsco": {"token": DSCO_TOKEN},
+            "lingxing": {"app_id": LX_APP_ID, "app_secret": LX_APP_SECRET},
+        },
+        "integration": {
+            "dsco": {"base_url": dsco_url},
+            "lingxing": {"base_url": lx_url, "platform_code": PLATFORM_CODE},
+        },
+        "admin": {"password": password},
+        "log": {"format": "text"},
+        "runtime": {"shutdown_grace_seconds": 5},
+    }
+
+
+def write_env_yaml(path: Path, env: dict[str, Any]) -> None:
+    """``env`` as YAML, readable by its owner only (it holds the demo's secrets)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as out:
+        out.write("# Written by `dsco-lingxing demo`: the running demo's settings, for the CLI.\n")
+        yaml.safe_dump(env, out, sort_keys=False)
 
 
 def demo_runtime_config(base: dict[str, Any]) -> dict[str, Any]:
@@ -163,25 +211,25 @@ async def warehouse_loop(lingxing: LingxingSandbox, interval: float = 10.0) -> N
                 logger.warning("demo warehouse could not move {}: {}", po, exc)
 
 
-async def _demo(orders: int, port: int) -> None:
+async def _demo(orders: int, port: int, state: Path) -> None:
     from daemon.app import Daemon, install_signal_handlers
 
     password = secrets.token_urlsafe(12)
     dsco_app = create_dsco_app(token=DSCO_TOKEN)
     lx_app = create_lingxing_app(app_id=LX_APP_ID, app_secret=LX_APP_SECRET)
     seed(dsco_app[DSCO_KEY], lx_app[LINGXING_KEY], orders)
-    state = Path("var/demo")
-    # Each demo starts clean: the sandboxes are fresh, so old local rows would point nowhere.
-    shutil.rmtree(state, ignore_errors=True)
     async with AsyncExitStack() as stack:
         dsco_url = await stack.enter_async_context(serve(dsco_app, "127.0.0.1", port + 1))
         lx_url = await stack.enter_async_context(serve(lx_app, "127.0.0.1", port + 2))
-        settings = demo_settings(port, dsco_url, lx_url, password, state)
-        daemon = Daemon(settings, on_started=_enable_jobs)
+        env = demo_env(port, dsco_url, lx_url, password, state)
+        env_file = state / "env.yaml"
+        write_env_yaml(env_file, env)
+        daemon = Daemon(Settings.model_validate(env), on_started=_enable_jobs)
         install_signal_handlers(daemon)
         warehouse = asyncio.create_task(warehouse_loop(lx_app[LINGXING_KEY]))
         print(f"\n  admin:    http://127.0.0.1:{port}/admin/   password: {password}")
         print(f"  health:   http://127.0.0.1:{port}/readyz   metrics: /metrics")
+        print(f"  CLI:      dsco-lingxing --config {env_file} job run pull_dsco_orders")
         print(f"  DSCO sandbox {dsco_url}   Lingxing sandbox {lx_url}   Ctrl-C stops\n")
         try:
             await daemon.serve()

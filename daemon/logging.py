@@ -7,12 +7,22 @@ are routed into it by ``InterceptHandler``. Bound ``extra`` keys (``job``, ``run
 - ``journald``: native journal entries with upper-cased fields (``JOB``, ``RUN_ID``,
   ``PO_NUMBER``, ``TRIGGER``…), ``PRIORITY`` from the level, ``CODE_FILE``/``CODE_LINE``/
   ``CODE_FUNC`` and ``SYSLOG_IDENTIFIER=dsco-lingxing`` — so ``journalctl PO_NUMBER=X`` works;
-- ``text``: readable console lines (coloured on a TTY) with ``key=value`` pairs;
+- ``text``: readable console lines (coloured on a TTY): local time with its UTC offset, then
+  ``key=value`` pairs (a mapping as ``key.name=value``);
 - ``json``: one JSON object per line, the extras as top-level keys.
 
 ``auto`` picks journald when stderr is systemd's journal stream, text on a TTY, JSON otherwise.
-Secrets: callers never log them. This module only makes sure it adds none itself: tracebacks
-carry no local variables (``diagnose=False``) and extras under secret-sounding keys are masked.
+Whatever the format, every record also goes to :data:`HISTORY` (the in-memory order history
+the admin falls back to when it cannot read the journal).
+
+One patcher prepares every record for every sink:
+
+- secrets: callers never log them; tracebacks carry no local variables (``diagnose=False``)
+  and extras under secret-sounding keys are masked;
+- vendor text is hostile: C0/C1 control characters and bidirectional overrides in the message
+  and in text extras are written as escapes (``\\x1b``, ``\\u202e``), so a PO number or a
+  vendor error can neither drive the terminal nor disguise a line;
+- empty extras (``po_number=""`` on a job-level line) are dropped.
 """
 
 from __future__ import annotations
@@ -21,6 +31,7 @@ import inspect
 import json
 import logging
 import os
+import re
 import sys
 import traceback
 from collections.abc import Callable, Mapping
@@ -29,6 +40,7 @@ from typing import TYPE_CHECKING, Any, Literal, TextIO
 
 from loguru import logger
 
+from daemon.history import LogBuffer
 from daemon.systemd import JOURNAL_SOCKET, JournalSender, journal_field_name
 
 if TYPE_CHECKING:
@@ -54,6 +66,13 @@ _COLOURS = {
     "CRITICAL": "\x1b[1;41m",
 }
 _RESET = "\x1b[0m"
+# C0 and C1 controls, DEL, and the characters that reorder or break a line when displayed.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+HISTORY = LogBuffer()
+"""This process's recent records that name an order (see :mod:`daemon.history`)."""
+_active_format: list[Literal["journald", "json", "text"]] = []
 
 
 def configure_logging(
@@ -70,13 +89,21 @@ def configure_logging(
     """
     out = sys.stderr if stream is None else stream
     level_no = logger.level(level.upper()).no
-    sink = _make_sink(resolve_format(fmt, out), out, journal_socket or JOURNAL_SOCKET)
+    kind = resolve_format(fmt, out)
+    sink = _make_sink(kind, out, journal_socket or JOURNAL_SOCKET)
     logger.remove()
-    logger.configure(patcher=mask_secrets)
+    logger.configure(patcher=prepare_record)
     # The sinks lay records out themselves; backtrace/diagnose off so a traceback never
     # shows variable values (which may hold a token) the way loguru's diagnose mode would.
     logger.add(sink, level=level_no, format="{message}", backtrace=False, diagnose=False)
+    logger.add(HISTORY.write, level=level_no, format="{message}", backtrace=False, diagnose=False)
     _route_stdlib(level_no)
+    _active_format[:] = [kind]
+
+
+def active_format() -> Literal["journald", "json", "text"] | None:
+    """The format :func:`configure_logging` last chose (None before it ran)."""
+    return _active_format[0] if _active_format else None
 
 
 def resolve_format(
@@ -181,16 +208,52 @@ def _route_stdlib(level_no: int) -> None:
         child.propagate = True
 
 
-# --- secrets -----------------------------------------------------------------------------------
+# --- what every record goes through (the patcher) ----------------------------------------------
+
+
+def prepare_record(record: Record) -> None:
+    """Loguru patcher: escape controls, drop empty extras, mask secret-named extras."""
+    record["message"] = escape_controls(record["message"])
+    extra = record["extra"]
+    for key in [k for k, v in extra.items() if v is None or v == ""]:
+        del extra[key]
+    for key, value in extra.items():
+        extra[key] = _clean_value(value)
+    mask_secrets(record)
 
 
 def mask_secrets(record: Record) -> None:
-    """Loguru patcher: mask the values of extras whose key names a secret; drop nothing."""
+    """Mask the values of extras whose key names a secret; drop nothing."""
     extra = record["extra"]
     for key in extra:
         lowered = key.lower()
         if lowered in _SECRET_KEYS or _SECRET_WORDS.intersection(lowered.split("_")):
             extra[key] = MASK
+
+
+def escape_controls(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` with control and bidi characters written as escapes (``\\x1b``, ``\\u202e``)."""
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        if keep_newlines and char == "\n":
+            return char
+        code = ord(char)
+        return _NAMED.get(char) or (f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+
+    return _UNSAFE.sub(escape, text)
+
+
+def _clean_value(value: object) -> object:
+    if isinstance(value, str):
+        return escape_controls(value)
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, dict):
+        return {str(k): _clean_value(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean_value(v) for v in value]
+    return escape_controls(str(value))
 
 
 # --- record layouts ----------------------------------------------------------------------------
@@ -241,15 +304,25 @@ def format_json(record: Record) -> str:
 
 
 def format_text(record: Record, *, colour: bool = False) -> str:
-    """One console line: time | level | module:function:line - message | key=value…"""
+    """One console line: time±offset | level | module:function:line - message | key=value…"""
     level = f"{record['level'].name:<8}"
     if colour:
         level = _COLOURS.get(record["level"].name, "") + level + _RESET
-    when = record["time"].strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    when = record["time"].isoformat(sep=" ", timespec="milliseconds")
     where = f"{record['name']}:{record['function']}:{record['line']}"
-    pairs = " ".join(f"{key}={_quote(value)}" for key, value in record["extra"].items())
+    pairs = " ".join(_pairs(record["extra"]))
     line = f"{when} | {level} | {where} - {record['message']}" + (f" | {pairs}" if pairs else "")
     return line + "\n" + _traceback_text(record)
+
+
+def _pairs(extra: Mapping[str, Any], prefix: str = "") -> list[str]:
+    out: list[str] = []
+    for key, value in extra.items():
+        if isinstance(value, Mapping):
+            out += _pairs(value, f"{prefix}{key}.")
+        else:
+            out.append(f"{prefix}{key}={_quote(value)}")
+    return out
 
 
 def _quote(value: object) -> str:
@@ -263,7 +336,9 @@ def _traceback_text(record: Record) -> str:
     exc = record["exception"]
     if exc is None or exc.type is None:
         return ""
-    return "".join(traceback.format_exception(exc.type, exc.value, exc.traceback))
+    text = "".join(traceback.format_exception(exc.type, exc.value, exc.traceback))
+    # An exception message may quote vendor text: the same escaping, line breaks kept.
+    return escape_controls(text, keep_newlines=True)
 
 
 # --- sinks (loguru calls write() under its own lock, and stop() on remove) ---------------------

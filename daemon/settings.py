@@ -6,6 +6,7 @@ ignored setting; secrets are ``SecretStr`` so they never print by accident.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -121,8 +122,33 @@ class AdminSettings(_Strict):
     cookie_secure: bool = False
     warehouse_sync_retention_days: int = Field(default=90, ge=1)
     session_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+    # Reverse proxies whose X-Forwarded-For names the client (addresses or CIDR networks);
+    # without them every user behind a proxy shares the proxy's address for login pacing.
+    trusted_proxies: tuple[str, ...] = ()
 
     _tz = field_validator("display_timezone")(_check_timezone)
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _comma_list(cls, value: object) -> object:
+        # An environment override is one string: "10.0.0.1, 10.0.1.0/24".
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split(",") if part.strip())
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        for entry in value:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(f"{entry!r} is not an IP address or network") from None
+        return value
+
+    @property
+    def trusted_networks(self) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+        return [ipaddress.ip_network(entry, strict=False) for entry in self.trusted_proxies]
 
 
 class ApiSettings(_Strict):
@@ -202,11 +228,11 @@ def load_settings(path: Path | None, environ: Mapping[str, str] | None = None) -
     """Read ``path`` (optional), apply environment overrides, validate."""
     environ = os.environ if environ is None else environ
     data = _read_yaml(path) if path is not None else {}
-    _apply_env_overrides(data, environ)
+    overrides = _apply_env_overrides(data, environ)
     try:
         return Settings.model_validate(data)
     except ValidationError as exc:
-        raise SettingsError(_describe(exc)) from None
+        raise SettingsError(_describe(exc, overrides)) from None
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:
@@ -225,8 +251,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def _apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> None:
-    """``DSCO_LINGXING_AUTH__DSCO__TOKEN=x`` sets ``data["auth"]["dsco"]["token"] = "x"``."""
+def _apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> dict[str, str]:
+    """``DSCO_LINGXING_AUTH__DSCO__TOKEN=x`` sets ``data["auth"]["dsco"]["token"] = "x"``.
+
+    Returns the dotted path each variable set (``auth.dsco.token`` → its variable's name), so
+    an error can name the variable the operator has to fix rather than a key of no file.
+    """
+    overrides: dict[str, str] = {}
     for name, value in sorted(environ.items()):
         if not name.startswith(ENV_PREFIX) or name == CONFIG_ENV:
             continue
@@ -242,13 +273,24 @@ def _apply_env_overrides(data: dict[str, Any], environ: Mapping[str, str]) -> No
         # Plain strings: pydantic's lax mode turns "8080" / "true" into int / bool where the
         # field wants them, and a secret like "0123" stays exactly as written.
         node[parts[-1]] = value
+        overrides[".".join(parts)] = name
+    return overrides
 
 
-def _describe(exc: ValidationError) -> str:
+def _describe(exc: ValidationError, overrides: Mapping[str, str] | None = None) -> str:
     lines = []
     for err in exc.errors():
         path = ".".join(str(p) for p in err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
+        where = _variable_for(path, overrides or {})
         # A model-level check already names its field in the message.
-        lines.append(f"{path}: {msg}" if path else msg)
+        lines.append(f"{where}: {msg}" if where else msg)
     return "invalid configuration:\n  " + "\n  ".join(lines)
+
+
+def _variable_for(path: str, overrides: Mapping[str, str]) -> str:
+    """``path``, or ``VARIABLE (path)`` when an environment variable set it (or a part of it)."""
+    for candidate, variable in overrides.items():
+        if path == candidate or path.startswith(candidate + "."):
+            return f"{variable} ({path})"
+    return path

@@ -15,8 +15,12 @@ from daemon.admin import (
     routes_sync,
 )
 from daemon.admin.context import ADMIN, AdminState
-from daemon.admin.sessions import Clock, LoginLimiter, SessionStore
+from daemon.admin.sessions import Clock, SessionStore
+from daemon.admin.throttle import DeviceTokens, LoginThrottle, ThrottlePolicy
 from daemon.core import Core
+from daemon.history import JournalReader, OrderHistory
+from daemon.logging import HISTORY, active_format
+from daemon.routing import add_routes
 from daemon.scheduler import Scheduler
 from daemon.settings import Settings
 
@@ -30,20 +34,29 @@ def setup_admin(
     scheduler: Scheduler | None,
     settings: Settings,
     clock: Clock = time.monotonic,
+    history: OrderHistory | None = None,
+    throttle: ThrottlePolicy | None = None,
 ) -> None:
     """Add every ``/admin/api/…`` route, the admin middleware and its state to ``app``.
 
-    ``clock`` (monotonic seconds) drives session expiry and the login rate limit; tests pass
-    a fake one.
+    ``clock`` (monotonic seconds) drives session expiry and login pacing; tests pass a fake
+    one. ``history`` defaults to the journal when logging goes there, else this process's
+    in-memory records.
     """
     app[ADMIN] = AdminState(
         core=core,
         scheduler=scheduler,
         settings=settings,
         sessions=SessionStore(settings.admin.session_ttl_seconds, clock),
-        limiter=LoginLimiter(clock=clock),
+        throttle=LoginThrottle(throttle, clock=clock),
+        devices=DeviceTokens(auth.DEVICE_TTL_SECONDS, clock=clock),
+        history=history or default_history(),
     )
     app.middlewares.append(auth.admin_middleware)
-    for module in (routes_config, routes_jobs, routes_orders, routes_sync, routes_export):
-        module.add_routes(app)
-    auth.add_routes(app)
+    for module in (routes_config, routes_jobs, routes_orders, routes_sync, routes_export, auth):
+        add_routes(app, module.ROUTES)
+
+
+def default_history() -> OrderHistory:
+    journal = JournalReader() if active_format() == "journald" else None
+    return OrderHistory(HISTORY, journal)

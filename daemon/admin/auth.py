@@ -1,4 +1,4 @@
-"""Admin authentication (SPEC §8): password login, server-side sessions, CSRF, rate limit.
+"""Admin authentication (SPEC §8): password login, server-side sessions, CSRF, login pacing.
 
 Rules enforced by :func:`admin_middleware` on every ``/admin/api/`` request:
 
@@ -9,26 +9,33 @@ Rules enforced by :func:`admin_middleware` on every ``/admin/api/`` request:
   content type, which a cross-site form cannot send, cover it);
 - errors come out as the JSON envelope of :mod:`daemon.admin.errors`.
 
-Login failures are counted per client address (``request.remote``; a reverse proxy in front
-makes that the proxy's address, which then limits everyone together — the safe direction).
-Nothing here logs the password, a session id or a CSRF token.
+Failed logins slow down the next attempt briefly (:mod:`daemon.admin.throttle`): per client
+address (``X-Forwarded-For`` is believed only from ``admin.trusted_proxies``), per browser that
+logged in before (its device cookie), and for everyone together. The throttle answers before
+the body is read. Nothing here logs the password, a session id, a device or a CSRF token.
 """
 
 from __future__ import annotations
 
 import hmac
+import math
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
 from loguru import logger
 
 from daemon.admin.context import AdminState, admin_state
-from daemon.admin.errors import ApiError, from_http, internal
-from daemon.admin.params import json_body
+from daemon.admin.errors import ApiError, from_http, from_input, internal
+from daemon.admin.models import LoginBody
 from daemon.admin.sessions import Session
+from daemon.admin.throttle import client_address
+from daemon.inputs import InputError
+from daemon.routing import Route
 
 API_PREFIX = "/admin/api/"
 COOKIE = "dl_admin_session"
+DEVICE_COOKIE = "dl_admin_device"
+DEVICE_TTL_SECONDS = 90 * 86400
 CSRF_HEADER = "X-CSRF-Token"
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 LOGIN_PATH = "/admin/api/login"
@@ -50,6 +57,8 @@ async def admin_middleware(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except ApiError as exc:
         return exc.response()
+    except InputError as exc:
+        return from_input(exc).response()
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -90,28 +99,52 @@ def current_session(request: web.Request) -> Session:
     return request[SESSION]
 
 
-async def login(request: web.Request) -> web.Response:
+LOGIN_CLIENT = web.RequestKey("login_client", tuple[str, bool])
+
+
+def pace_login(request: web.Request) -> None:
+    """429 while this client must still wait after failed logins (checked before the body)."""
     state = admin_state(request)
-    address = request.remote or "unknown"
-    wait = state.limiter.retry_after(address)
-    if wait is not None:
+    key, known = _login_client(request, state)
+    request[LOGIN_CLIENT] = (key, known)
+    wait = state.throttle.wait(key, known_device=known)
+    if wait > 0:
+        seconds = max(1, math.ceil(wait))
         raise ApiError(
             429,
             "too_many_attempts",
-            f"too many failed logins; retry in {wait} s",
-            headers={"Retry-After": str(wait)},
+            f"too many failed logins; try again in {seconds} s",
+            headers={"Retry-After": str(seconds)},
+            retry_after=seconds,
         )
-    body = await json_body(request)
-    password = body.get("password")
-    if not isinstance(password, str) or not _password_ok(state, password):
-        state.limiter.failed(address)
-        logger.warning("admin login failed from {}", address)
+
+
+def _login_client(request: web.Request, state: AdminState) -> tuple[str, bool]:
+    """The throttle key: a known browser's device, else the client's address."""
+    token = request.cookies.get(DEVICE_COOKIE, "")
+    device = state.devices.device_id(token) if token else None
+    if device is not None:
+        return f"device:{device}", True
+    trusted = state.settings.admin.trusted_networks
+    forwarded = request.headers.get("X-Forwarded-For", "")
+    return f"address:{client_address(request.remote, forwarded, trusted)}", False
+
+
+async def login(request: web.Request, body: LoginBody) -> web.Response:
+    state = admin_state(request)
+    key, known = request[LOGIN_CLIENT]
+    who = "a known browser" if known else key.removeprefix("address:")
+    if not _password_ok(state, body.password):
+        state.throttle.failed(key, known_device=known)
+        logger.warning("admin login failed from {}", who)
         raise ApiError(401, "bad_password", "wrong password")
-    state.limiter.succeeded(address)
+    state.throttle.succeeded(key)
     session = state.sessions.create()
-    logger.info("admin login from {}", address)
+    logger.info("admin login from {}", who)
     response = web.json_response({"csrf_token": session.csrf_token})
-    _set_cookie(response, state, session.id)
+    _set_cookie(response, state, COOKIE, session.id, state.settings.admin.session_ttl_seconds)
+    if not known:
+        _set_cookie(response, state, DEVICE_COOKIE, state.devices.issue(), DEVICE_TTL_SECONDS)
     return response
 
 
@@ -123,12 +156,15 @@ def _password_ok(state: AdminState, presented: str) -> bool:
     return same and expected != ""
 
 
-def _set_cookie(response: web.Response, state: AdminState, session_id: str) -> None:
+def _set_cookie(
+    response: web.Response, state: AdminState, name: str, value: str, max_age: int
+) -> None:
     response.set_cookie(
-        COOKIE,
-        session_id,
-        max_age=state.settings.admin.session_ttl_seconds,
-        path="/admin",
+        name,
+        value,
+        max_age=max_age,
+        # The device cookie is only ever needed by the login call.
+        path=LOGIN_PATH if name == DEVICE_COOKIE else "/admin",
         httponly=True,
         samesite="Strict",
         secure=state.settings.admin.cookie_secure,
@@ -148,7 +184,8 @@ async def session_info(request: web.Request) -> web.Response:
     return web.json_response({"csrf_token": current_session(request).csrf_token})
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_post(LOGIN_PATH, login)
-    app.router.add_post("/admin/api/logout", logout)
-    app.router.add_get("/admin/api/session", session_info)
+ROUTES = (
+    Route("POST", LOGIN_PATH, login, body=LoginBody, before=pace_login),
+    Route("POST", "/admin/api/logout", logout),
+    Route("GET", "/admin/api/session", session_info),
+)

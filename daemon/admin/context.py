@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 
 from aiohttp import web
 
-from daemon.admin.sessions import LoginLimiter, SessionStore
+from daemon.admin.sessions import SessionStore
+from daemon.admin.throttle import DeviceTokens, LoginThrottle
 from daemon.core import Core
+from daemon.history import OrderHistory
 from daemon.scheduler import Scheduler
 from daemon.settings import Settings
 
@@ -18,7 +21,12 @@ class AdminState:
     scheduler: Scheduler | None
     settings: Settings
     sessions: SessionStore
-    limiter: LoginLimiter
+    throttle: LoginThrottle
+    devices: DeviceTokens
+    history: OrderHistory
+    # Saves of the runtime config are applied one at a time, so the live snapshot is always
+    # the one stored last (two overlapping saves could otherwise activate out of order).
+    config_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def max_range_seconds(self) -> int:

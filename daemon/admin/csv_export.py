@@ -96,7 +96,12 @@ async def stream_csv(
     rows: AsyncIterator[Row],
     copy_dir: Path,
 ) -> web.StreamResponse:
-    """Send ``header`` + ``rows`` as a CSV download and keep a copy in ``copy_dir``."""
+    """Send ``header`` + ``rows`` as a CSV download and keep a copy in ``copy_dir``.
+
+    The first row is fetched before the headers go out, so a query that fails outright is
+    still an ordinary JSON error instead of a 200 whose body stops short.
+    """
+    first = await anext(rows, None)
     response = web.StreamResponse(
         headers={
             "Content-Type": "text/csv; charset=utf-8",
@@ -108,7 +113,7 @@ async def stream_csv(
     copy.open()
     try:
         await response.prepare(request)
-        count = await _pump(response, copy, header, rows)
+        count = await _pump(response, copy, header, first, rows)
         await copy.commit()
         await response.write_eof()
     except Exception as exc:
@@ -123,10 +128,17 @@ async def stream_csv(
 
 
 async def _pump(
-    response: web.StreamResponse, copy: FileCopy, header: Row, rows: AsyncIterator[Row]
+    response: web.StreamResponse,
+    copy: FileCopy,
+    header: Row,
+    first_row: Row | None,
+    rows: AsyncIterator[Row],
 ) -> int:
-    count = 0
-    chunk: list[Row] = []
+    if first_row is None:
+        await _emit(response, copy, [header], [])
+        return 0
+    count = 1
+    chunk: list[Row] = [first_row]
     first = True
     async for row in rows:
         chunk.append(row)

@@ -13,6 +13,8 @@ from typing import Any
 from aiohttp import web
 from loguru import logger
 
+from daemon.inputs import InputError
+
 _CODES = {
     400: "bad_request",
     401: "unauthenticated",
@@ -53,6 +55,11 @@ class ApiError(Exception):
 def invalid(field: str, reason: str) -> ApiError:
     """A 400 that names the field at fault."""
     return ApiError(400, "invalid_request", f"{field}: {reason}", field=field)
+
+
+def from_input(exc: InputError) -> ApiError:
+    """A refused query parameter or body field (``daemon.inputs``) as a 400 naming it."""
+    return ApiError(400, exc.code, str(exc), field=exc.field)
 
 
 def not_found(what: str) -> ApiError:

@@ -1,34 +1,36 @@
-"""``GET/PUT /admin/api/config/runtime?domain=…``: read, validate-and-save the runtime config.
+"""``GET/PUT /admin/api/config/runtime?domain=…``: read, validate-and-save the runtime config;
+``GET /admin/api/cron/next?cron=…``: when a cron expression fires next (the config form).
 
 PUT body: ``{"config": {…the whole document…}, "expected_version": N}`` (``expected_version``
 optional: when given, a save by someone else since N is a 409 instead of an overwrite).
 A rejected document is a 400 listing every broken field (``errors: [{path, reason}]``); nothing
-is stored then (the store validates before it writes).
+is stored then (the store validates before it writes). Duplicate keys anywhere in the body are
+refused while it is parsed, so a mapping entry can never silently replace another.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
 from loguru import logger
 
-from daemon.admin.context import admin_state
+from daemon.admin.context import AdminState, admin_state
 from daemon.admin.errors import ApiError, invalid, not_found
-from daemon.admin.params import body_int, json_body
+from daemon.admin.models import ConfigBody, CronQuery, DomainQuery
+from daemon.routing import Route
 from jobs.config_store import ConfigSnapshot, RuntimeConfigStore, VersionConflictError
+from jobs.cron import CronError, parse_cron
 from jobs.runtime_config import RuntimeConfigError, config_to_json
 
 PATH = "/admin/api/config/runtime"
 
 
-def _store(request: web.Request) -> RuntimeConfigStore:
-    store = admin_state(request).core.config
-    domain = request.query.get("domain", "").strip()
-    if not domain:
-        raise invalid("domain", "required (query parameter)")
-    if domain != store.domain:
-        raise not_found(f"runtime config domain {domain!r}")
+def _store(state: AdminState, query: DomainQuery) -> RuntimeConfigStore:
+    store = state.core.config
+    if query.domain != store.domain:
+        raise not_found(f"runtime config domain {query.domain!r}")
     return store
 
 
@@ -43,18 +45,16 @@ def _answer(store: RuntimeConfigStore, snapshot: ConfigSnapshot) -> web.Response
     )
 
 
-async def get_config(request: web.Request) -> web.Response:
-    store = _store(request)
+async def get_config(request: web.Request, query: DomainQuery) -> web.Response:
+    store = _store(admin_state(request), query)
     return _answer(store, store.snapshot)
 
 
-async def put_config(request: web.Request) -> web.Response:
-    store = _store(request)
-    body = await json_body(request)
-    if "config" not in body:
-        raise invalid("config", "required (the whole runtime-config document)")
-    expected = body_int(body, "expected_version", required=False)
-    snapshot = await _save(store, body["config"], expected)
+async def put_config(request: web.Request, query: DomainQuery, body: ConfigBody) -> web.Response:
+    state = admin_state(request)
+    store = _store(state, query)
+    async with state.config_lock:
+        snapshot = await _save(store, body.config, body.expected_version)
     logger.info("runtime config saved by admin: version {}", snapshot.version)
     return _answer(store, snapshot)
 
@@ -69,6 +69,21 @@ async def _save(store: RuntimeConfigStore, raw: Any, expected: int | None) -> Co
         raise ApiError(409, "version_conflict", str(exc)) from None
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_get(PATH, get_config)
-    app.router.add_put(PATH, put_config)
+async def cron_next(_request: web.Request, query: CronQuery) -> web.Response:
+    """The next ``count`` fire times (UTC unix seconds) of a 6-field cron expression."""
+    try:
+        spec = parse_cron(query.cron)
+    except CronError as exc:
+        raise invalid("cron", str(exc)) from None
+    at, fires = datetime.now(UTC), []
+    for _ in range(query.count):
+        at = spec.next_fire(at)
+        fires.append(int(at.timestamp()))
+    return web.json_response({"cron": spec.expr, "next": fires})
+
+
+ROUTES = (
+    Route("GET", PATH, get_config, query=DomainQuery),
+    Route("PUT", PATH, put_config, query=DomainQuery, body=ConfigBody),
+    Route("GET", "/admin/api/cron/next", cron_next, query=CronQuery),
+)

@@ -21,9 +21,11 @@ from aiohttp import web
 
 from daemon.admin.context import AdminState, admin_state
 from daemon.admin.csv_export import Row, stream_csv
+from daemon.admin.models import OrderFilterQuery, SyncFilterQuery
 from daemon.admin.params import check_range
 from daemon.admin.routes_orders import order_filter
 from daemon.admin.routes_sync import sync_filter
+from daemon.routing import Route
 from db.order_search import OrderFilter, OrderSummary, iter_orders
 from db.warehouse_sync_search import SyncFilter, SyncRecord, iter_sync
 
@@ -139,22 +141,23 @@ async def _export(
         )
 
 
-async def export_orders(request: web.Request) -> web.StreamResponse:
+async def export_orders(request: web.Request, query: OrderFilterQuery) -> web.StreamResponse:
     state = admin_state(request)
-    f = order_filter(request.query)
+    f = order_filter(query)
     start, end = _window(state, f.start, f.end)
     f = dataclasses.replace(f, start=start, end=end)
     return await _export(request, "orders", ORDER_HEADER, _order_rows(state, f))
 
 
-async def export_sync(request: web.Request) -> web.StreamResponse:
+async def export_sync(request: web.Request, query: SyncFilterQuery) -> web.StreamResponse:
     state = admin_state(request)
-    f = sync_filter(request.query)
+    f = sync_filter(query)
     start, end = _window(state, f.start, f.end)
     f = dataclasses.replace(f, start=start, end=end)
     return await _export(request, "warehouse-sync", SYNC_HEADER, _sync_rows(state, f))
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/admin/api/export/orders.csv", export_orders)
-    app.router.add_get("/admin/api/export/warehouse-sync.csv", export_sync)
+ROUTES = (
+    Route("GET", "/admin/api/export/orders.csv", export_orders, query=OrderFilterQuery),
+    Route("GET", "/admin/api/export/warehouse-sync.csv", export_sync, query=SyncFilterQuery),
+)

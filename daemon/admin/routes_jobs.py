@@ -12,11 +12,12 @@ from typing import Any
 from aiohttp import web
 
 from daemon.admin.context import AdminState, admin_state
-from daemon.admin.errors import ApiError, invalid, not_found
-from daemon.admin.params import json_body
+from daemon.admin.errors import ApiError, not_found
+from daemon.admin.models import RunJobsBody, RunOneBody
 from daemon.election import schedule_lock
+from daemon.routing import Route
 from db.instances import list_instances
-from db.order_stats import status_summary
+from db.order_stats import StatusSummary, status_summary
 from jobs.context import RunResult
 from jobs.registry import UnknownJobError
 
@@ -31,13 +32,12 @@ PIPELINE = (
 INSTANCES_SEEN_WITHIN = 86400
 
 
-def known_job(state: AdminState, name: object, field: str = "job") -> str:
-    if not isinstance(name, str) or not name:
-        raise invalid(field, "required (a job name)")
+def known_job(state: AdminState, name: str) -> str:
     try:
         state.core.runner.registry.get(name)
     except UnknownJobError:
-        raise not_found(f"job {name!r}") from None
+        known = ", ".join(state.core.runner.registry.names())
+        raise not_found(f"job {name!r} (known: {known})") from None
     return name
 
 
@@ -75,8 +75,10 @@ async def dashboard(request: web.Request) -> web.Response:
             "oldest_age_seconds": {str(s.status): s.age(now) for s in summary},
             # Orders that several runs picked without moving them (list: min_attempts=3).
             "repeatedly_skipped": {str(s.status): s.repeated for s in summary},
+            "statuses": [_status_line(s, now) for s in summary],
             "jobs": [_job_line(state, name) for name in state.core.runner.registry.names()],
             "display_timezone": state.settings.admin.display_timezone,
+            "now": now,
             "instances": await _instances(state),
         }
     )
@@ -93,10 +95,23 @@ async def _instances(state: AdminState) -> list[dict[str, Any]]:
     return [{**vars(r), "this": r.instance_id == state.core.instance_id} for r in rows]
 
 
+def _status_line(s: StatusSummary, now: int) -> dict[str, Any]:
+    """One status: how many orders, since when the oldest of them has waited there, and how
+    many several runs have picked without moving them."""
+    return {
+        "status": s.status,
+        "count": s.count,
+        "oldest_since": s.oldest_since,
+        "oldest_age_seconds": s.age(now),
+        "repeatedly_skipped": s.repeated,
+    }
+
+
 def _job_line(state: AdminState, name: str) -> dict[str, Any]:
     runner = state.core.runner
     job = state.core.config.snapshot.config.job(name)
     last = runner.last_results.get(name)
+    success = runner.last_success.get(name)
     next_fire = state.scheduler.next_fires.get(name) if state.scheduler else None
     return {
         "job": name,
@@ -105,17 +120,14 @@ def _job_line(state: AdminState, name: str) -> dict[str, Any]:
         "running": name in runner.running,
         "run_id": runner.running.get(name),
         "last_result": last.to_json() if last else None,
+        "last_success": success.to_json() if success else None,
         "next_fire": int(next_fire.timestamp()) if next_fire else None,
     }
 
 
-async def run_jobs(request: web.Request) -> web.Response:
+async def run_jobs(request: web.Request, body: RunJobsBody) -> web.Response:
     state = admin_state(request)
-    body = await json_body(request)
-    names = body.get("jobs") or list(PIPELINE)
-    if not isinstance(names, list):
-        raise invalid("jobs", "must be a list of job names")
-    jobs = [known_job(state, name, f"jobs[{i}]") for i, name in enumerate(names)]
+    jobs = [known_job(state, name) for name in body.jobs or PIPELINE]
     results = []
     for job in jobs:  # sequential: a later job works on what the earlier one produced
         result = await state.core.runner.run(job, trigger="manual")
@@ -123,15 +135,14 @@ async def run_jobs(request: web.Request) -> web.Response:
     return web.json_response({"results": results})
 
 
-async def run_one(request: web.Request) -> web.Response:
+async def run_one(request: web.Request, body: RunOneBody) -> web.Response:
     state = admin_state(request)
-    body = await json_body(request)
-    job = known_job(state, body.get("job"))
-    result = await run_job(state, job)
+    result = await run_job(state, known_job(state, body.job))
     return web.json_response(result.to_json())
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/admin/api/dashboard", dashboard)
-    app.router.add_post("/admin/api/jobs/run", run_jobs)
-    app.router.add_post("/admin/api/jobs/run_one", run_one)
+ROUTES = (
+    Route("GET", "/admin/api/dashboard", dashboard),
+    Route("POST", "/admin/api/jobs/run", run_jobs, body=RunJobsBody),
+    Route("POST", "/admin/api/jobs/run_one", run_one, body=RunOneBody),
+)

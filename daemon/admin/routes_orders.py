@@ -1,13 +1,22 @@
-"""Orders (SPEC §8): manual pull, list with filters, one order, edit status, run, check.
+"""Orders (SPEC §8): manual pull, list with filters, one order, its history, edit status, run,
+check.
 
 - ``POST /admin/api/orders/pull`` ``{"start", "end"}`` unix seconds, ``[start, end)``.
 - ``GET /admin/api/orders`` filters (query): ``po_number`` (contains), ``status`` (comma list),
   ``dsco_status``, ``dsco_retailer_id``, ``msku`` (``sku`` or ``sku(qty)``), ``warehouse_id``,
   ``shipment``, ``tracking`` (contains), ``invoice_id`` (contains), ``start``/``end`` on the
   DSCO create time; ``offset``/``limit`` (≤ 500). Newest first, with the total count.
-- ``PUT /admin/api/orders/{po}/status`` ``{"status": 1..6}``: the only backwards move (logged).
-- ``POST /admin/api/orders/{po}/run``: the job whose input status is the order's, for that PO.
+- one order: ``GET /admin/api/order?po_number=…`` (with its payload), ``GET
+  /admin/api/order/history?po_number=…`` (its recent log records), ``PUT
+  /admin/api/order/status`` ``{"po_number", "status": 1..6, "reason"}`` (the only backwards
+  move; logged with the reason), ``POST /admin/api/order/run`` ``{"po_number"}`` (the job
+  whose input status is the order's, for that PO only).
 - ``POST /admin/api/orders/check`` ``{"start", "end"}`` or ``{"po_number"}``.
+
+A PO number is DSCO's text and may be anything (``..``, ``a/b``): a path segment cannot carry
+every such value (browsers and proxies normalise dot segments), so the PO travels in the query
+or the body. The path forms ``/admin/api/orders/{po}[/status|/run]`` remain for PO numbers
+that fit in a path.
 """
 
 from __future__ import annotations
@@ -18,94 +27,121 @@ from typing import Any
 
 from aiohttp import web
 from loguru import logger
-from multidict import MultiMapping
 
-from daemon.admin.context import admin_state
+from daemon.admin.context import AdminState, admin_state
 from daemon.admin.errors import ApiError, invalid, not_found
-from daemon.admin.params import (
-    body_int,
-    check_range,
-    json_body,
-    paging,
-    query_int,
-    query_list,
-    query_str,
+from daemon.admin.models import (
+    CheckBody,
+    OrderBody,
+    OrderFilterQuery,
+    OrderListQuery,
+    OrderQuery,
+    OrderStatusBody,
+    RangeBody,
+    StatusBody,
 )
+from daemon.admin.params import check_range
 from daemon.admin.routes_jobs import run_job
+from daemon.inputs import validate
+from daemon.routing import Route
 from db import orders as q
-from db.order_search import MAX_LIMIT, OrderFilter, search_orders
+from db.order_search import OrderFilter, search_orders
+
+HISTORY_LIMIT = 100
 
 
-def order_filter(query: MultiMapping[str]) -> OrderFilter:
-    """The list / export filter from the query string (400 naming a malformed field)."""
-    try:
-        statuses = tuple(int(s) for s in query_list(query, "status"))
-    except ValueError:
-        raise invalid("status", "must be a comma list of 1..6") from None
-    if any(not 1 <= s <= 6 for s in statuses):
-        raise invalid("status", "must be a comma list of 1..6")
-    start, end = query_int(query, "start"), query_int(query, "end")
-    check_range(start, end)
+def order_filter(query: OrderFilterQuery) -> OrderFilter:
+    """The list / export filter (400 naming a field when ``end`` is not after ``start``)."""
+    check_range(query.start, query.end)
     return OrderFilter(
-        po_number=query_str(query, "po_number"),
-        statuses=statuses,
-        dsco_status=query_str(query, "dsco_status"),
-        dsco_retailer_id=query_str(query, "dsco_retailer_id"),
-        msku=query_str(query, "msku"),
-        warehouse_id=query_str(query, "warehouse_id"),
-        shipment=query_str(query, "shipment"),
-        tracking=query_str(query, "tracking"),
-        invoice_id=query_str(query, "invoice_id"),
-        start=start,
-        end=end,
-        min_attempts=query_int(query, "min_attempts"),
+        po_number=query.po_number,
+        statuses=query.status,
+        dsco_status=query.dsco_status,
+        dsco_retailer_id=query.dsco_retailer_id,
+        msku=query.msku,
+        warehouse_id=query.warehouse_id,
+        shipment=query.shipment,
+        tracking=query.tracking,
+        invoice_id=query.invoice_id,
+        start=query.start,
+        end=query.end,
+        min_attempts=query.min_attempts,
     )
 
 
-async def list_orders(request: web.Request) -> web.Response:
+async def list_orders(request: web.Request, query: OrderListQuery) -> web.Response:
     state = admin_state(request)
-    f = order_filter(request.query)
-    offset, limit = paging(request.query, MAX_LIMIT)
-    page = await search_orders(state.core.pool, f, offset=offset, limit=limit)
+    page = await search_orders(
+        state.core.pool, order_filter(query), offset=query.offset, limit=query.limit
+    )
     return web.json_response(
         {
             "total": page.total,
-            "offset": offset,
-            "limit": limit,
+            "offset": query.offset,
+            "limit": query.limit,
             "orders": [dataclasses.asdict(o) for o in page.orders],
         }
     )
 
 
-async def _order(request: web.Request) -> q.OrderRow:
-    po = request.match_info["po"]
-    row = await q.get_order(admin_state(request).core.pool, po)
+def _path_po(request: web.Request) -> str:
+    return validate(OrderQuery, {"po_number": request.match_info["po"]}).po_number
+
+
+async def _order(state: AdminState, po: str) -> q.OrderRow:
+    row = await q.get_order(state.core.pool, po)
     if row is None:
         raise not_found(f"order {po!r}")
     return row
 
 
-async def get_order(request: web.Request) -> web.Response:
-    row = await _order(request)
+async def _detail(state: AdminState, po: str) -> web.Response:
+    row = await _order(state, po)
     return web.json_response(dataclasses.asdict(row))
 
 
-async def set_status(request: web.Request) -> web.Response:
-    state = admin_state(request)
-    po = request.match_info["po"]
-    status = body_int(await json_body(request), "status")
-    if status is None or not 1 <= status <= 6:
-        raise invalid("status", "must be an integer 1..6")
-    old = await q.set_status(state.core.pool, po, status, int(time.time()))
+async def get_order(request: web.Request, query: OrderQuery) -> web.Response:
+    return await _detail(admin_state(request), query.po_number)
+
+
+async def get_order_by_path(request: web.Request) -> web.Response:
+    return await _detail(admin_state(request), _path_po(request))
+
+
+async def order_history(request: web.Request, query: OrderQuery) -> web.Response:
+    """The order's newest log records (whether or not the order has a row: a pull may have
+    refused it, and the log says why)."""
+    history = await admin_state(request).history.for_order(query.po_number, HISTORY_LIMIT)
+    return web.json_response(
+        {
+            "po_number": query.po_number,
+            "source": history.source,
+            "note": history.note,
+            "entries": [e.to_json() for e in history.entries],
+        }
+    )
+
+
+async def _set_status(state: AdminState, po: str, body: StatusBody) -> web.Response:
+    old = await q.set_status(state.core.pool, po, body.status, int(time.time()))
     if old is None:
         raise not_found(f"order {po!r}")
-    logger.bind(po_number=po).info("order status edited by admin: {} -> {}", old, status)
-    return web.json_response({"po_number": po, "old_status": old, "status": status})
+    logger.bind(po_number=po).warning(
+        "order status edited by admin: {} -> {} reason: {}", old, body.status, body.reason
+    )
+    return web.json_response({"po_number": po, "old_status": old, "status": body.status})
 
 
-async def run_order(request: web.Request) -> web.Response:
-    state = admin_state(request)
-    before = await _order(request)
+async def set_status(request: web.Request, body: OrderStatusBody) -> web.Response:
+    return await _set_status(admin_state(request), body.po_number, body)
+
+
+async def set_status_by_path(request: web.Request, body: StatusBody) -> web.Response:
+    return await _set_status(admin_state(request), _path_po(request), body)
+
+
+async def _run_order(state: AdminState, po: str) -> web.Response:
+    before = await _order(state, po)
     spec = state.core.runner.registry.for_status(before.status)
     if spec is None:
         raise ApiError(
@@ -124,36 +160,46 @@ async def run_order(request: web.Request) -> web.Response:
     )
 
 
-async def pull(request: web.Request) -> web.Response:
+async def run_order(request: web.Request, body: OrderBody) -> web.Response:
+    return await _run_order(admin_state(request), body.po_number)
+
+
+async def run_order_by_path(request: web.Request) -> web.Response:
+    return await _run_order(admin_state(request), _path_po(request))
+
+
+async def pull(request: web.Request, body: RangeBody) -> web.Response:
     state = admin_state(request)
-    body = await json_body(request)
-    start, end = body_int(body, "start"), body_int(body, "end")
-    check_range(start, end, state.max_range_seconds)
-    result = await run_job(state, "pull_dsco_orders", overrides={"start": start, "end": end})
+    check_range(body.start, body.end, state.max_range_seconds)
+    overrides = {"start": body.start, "end": body.end}
+    result = await run_job(state, "pull_dsco_orders", overrides=overrides)
     return web.json_response(result.to_json())
 
 
-async def check(request: web.Request) -> web.Response:
+async def check(request: web.Request, body: CheckBody) -> web.Response:
     state = admin_state(request)
-    body = await json_body(request)
-    po = body.get("po_number")
     kwargs: dict[str, Any]
-    if po is not None:
-        if not isinstance(po, str) or not po.strip():
-            raise invalid("po_number", "must be a non-empty string")
-        kwargs = {"po_number": po.strip()}
+    if body.po_number is not None:
+        kwargs = {"po_number": body.po_number}
     else:
-        start, end = body_int(body, "start"), body_int(body, "end")
-        check_range(start, end, state.max_range_seconds)
-        kwargs = {"overrides": {"start": start, "end": end}}
+        for name in ("start", "end"):
+            if getattr(body, name) is None:
+                raise invalid(name, "required (or po_number)")
+        check_range(body.start, body.end, state.max_range_seconds)
+        kwargs = {"overrides": {"start": body.start, "end": body.end}}
     result = await run_job(state, "check_orders", **kwargs)
     return web.json_response(result.to_json())
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_post("/admin/api/orders/pull", pull)
-    app.router.add_post("/admin/api/orders/check", check)
-    app.router.add_get("/admin/api/orders", list_orders)
-    app.router.add_get("/admin/api/orders/{po}", get_order)
-    app.router.add_put("/admin/api/orders/{po}/status", set_status)
-    app.router.add_post("/admin/api/orders/{po}/run", run_order)
+ROUTES = (
+    Route("POST", "/admin/api/orders/pull", pull, body=RangeBody),
+    Route("POST", "/admin/api/orders/check", check, body=CheckBody),
+    Route("GET", "/admin/api/orders", list_orders, query=OrderListQuery),
+    Route("GET", "/admin/api/order", get_order, query=OrderQuery),
+    Route("GET", "/admin/api/order/history", order_history, query=OrderQuery),
+    Route("PUT", "/admin/api/order/status", set_status, body=OrderStatusBody),
+    Route("POST", "/admin/api/order/run", run_order, body=OrderBody),
+    Route("GET", "/admin/api/orders/{po}", get_order_by_path),
+    Route("PUT", "/admin/api/orders/{po}/status", set_status_by_path, body=StatusBody),
+    Route("POST", "/admin/api/orders/{po}/run", run_order_by_path),
+)

@@ -9,14 +9,20 @@ or ``"nonzero"``), ``status`` (1 ok, 2 failed), ``start``/``end`` on ``sync_time
 from __future__ import annotations
 
 import dataclasses
+import re
 
 from aiohttp import web
-from multidict import MultiMapping
 
 from daemon.admin.context import admin_state
 from daemon.admin.errors import invalid
-from daemon.admin.params import check_range, paging, query_int, query_list, query_str
-from db.warehouse_sync_search import MAX_LIMIT, SyncFilter, options, search_sync
+from daemon.admin.models import SyncFilterQuery, SyncListQuery
+from daemon.admin.params import check_range
+from daemon.routing import Route
+from db.warehouse_sync_search import SyncFilter, options, search_sync
+
+_SHAPE = 'expected "min,max" (an end may be empty) or "nonzero"'
+# Twelve digits: any real stock difference, and far from the limits of bigint arithmetic.
+_BOUND = re.compile(r"[+-]?[0-9]{1,12}")
 
 
 def parse_diff_range(raw: str) -> tuple[int | None, int | None, bool]:
@@ -27,47 +33,48 @@ def parse_diff_range(raw: str) -> tuple[int | None, int | None, bool]:
     if text == "nonzero":
         return None, None, True
     low, sep, high = text.partition(",")
-    try:
-        bounds = [int(v) if v.strip() else None for v in (low, high)]
-    except ValueError:
-        bounds = []
-    if not sep or len(bounds) != 2 or bounds == [None, None]:
-        raise invalid("diff_range", 'expected "min,max" (an end may be empty) or "nonzero"')
-    low_v, high_v = bounds
+    low_v, high_v = _bound(low), _bound(high)
+    if not sep or (low_v is None and high_v is None):
+        raise invalid("diff_range", _SHAPE)
     if low_v is not None and high_v is not None and low_v > high_v:
         raise invalid("diff_range", "min must not exceed max")
     return low_v, high_v, False
 
 
-def sync_filter(query: MultiMapping[str]) -> SyncFilter:
-    diff_min, diff_max, nonzero = parse_diff_range(query_str(query, "diff_range"))
-    status = query_int(query, "status")
-    if status not in (None, 1, 2):
-        raise invalid("status", "must be 1 (ok) or 2 (failed)")
-    start, end = query_int(query, "start"), query_int(query, "end")
-    check_range(start, end)
+def _bound(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not _BOUND.fullmatch(text):
+        raise invalid("diff_range", _SHAPE)
+    return int(text)
+
+
+def sync_filter(query: SyncFilterQuery) -> SyncFilter:
+    diff_min, diff_max, nonzero = parse_diff_range(query.diff_range)
+    check_range(query.start, query.end)
     return SyncFilter(
-        warehouse_ids=query_list(query, "warehouse_id"),
-        skus=query_list(query, "sku"),
+        warehouse_ids=query.warehouse_id,
+        skus=query.sku,
         diff_min=diff_min,
         diff_max=diff_max,
         nonzero=nonzero,
-        status=status,
-        start=start,
-        end=end,
+        status=query.status,
+        start=query.start,
+        end=query.end,
     )
 
 
-async def list_sync(request: web.Request) -> web.Response:
+async def list_sync(request: web.Request, query: SyncListQuery) -> web.Response:
     state = admin_state(request)
-    f = sync_filter(request.query)
-    offset, limit = paging(request.query, MAX_LIMIT)
-    page = await search_sync(state.core.pool, f, offset=offset, limit=limit)
+    page = await search_sync(
+        state.core.pool, sync_filter(query), offset=query.offset, limit=query.limit
+    )
     return web.json_response(
         {
             "total": page.total,
-            "offset": offset,
-            "limit": limit,
+            "offset": query.offset,
+            "limit": query.limit,
             "rows": [dataclasses.asdict(r) for r in page.rows],
         }
     )
@@ -78,6 +85,7 @@ async def sync_options(request: web.Request) -> web.Response:
     return web.json_response({"warehouse_ids": found.warehouse_ids, "skus": found.skus})
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/admin/api/warehouse-sync", list_sync)
-    app.router.add_get("/admin/api/warehouse-sync/options", sync_options)
+ROUTES = (
+    Route("GET", "/admin/api/warehouse-sync", list_sync, query=SyncListQuery),
+    Route("GET", "/admin/api/warehouse-sync/options", sync_options),
+)

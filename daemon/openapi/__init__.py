@@ -13,7 +13,7 @@ from aiohttp import web
 from daemon.core import Core
 from daemon.openapi.auth import bearer_auth
 from daemon.openapi.errors import json_errors
-from daemon.openapi.routes import API_CLOCK, API_CORE, add_routes
+from daemon.openapi.routes import API_CLOCK, API_CORE, add_open_api_routes
 from daemon.settings import Settings
 
 PREFIX = "/api/v1"
@@ -36,7 +36,7 @@ def setup_open_api(
     api = web.Application(middlewares=[json_errors, bearer_auth(token)])
     api[API_CORE] = core
     api[API_CLOCK] = clock
-    add_routes(api)
+    add_open_api_routes(api)
     app.add_subapp(PREFIX, api)
 
 

@@ -6,6 +6,8 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from loguru import logger
 
+from daemon.inputs import InputError
+
 
 class ApiError(Exception):
     """A request the API refuses; ``message`` is shown to the caller as is."""
@@ -33,6 +35,8 @@ async def json_errors(request: web.Request, handler: Handler) -> web.StreamRespo
         return await handler(request)
     except ApiError as exc:
         return error_response(exc.status, exc.code, exc.message)
+    except InputError as exc:
+        return error_response(400, "invalid_parameter", str(exc))
     except web.HTTPException as exc:
         if exc.status < 400:
             raise

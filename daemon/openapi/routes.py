@@ -16,12 +16,14 @@ from loguru import logger
 from daemon.core import Core
 from daemon.openapi.errors import ApiError
 from daemon.openapi.params import (
+    DiffQuery,
+    SyncBody,
     day_bounds,
-    parse_diff_query,
-    parse_sync_body,
+    diff_request,
     utc_today,
     validate_items,
 )
+from daemon.routing import Route, add_routes
 from db.inventory_diff import DiffRow, diff_page, newest_rows
 
 API_CORE = web.AppKey("openapi_core", Core)
@@ -31,15 +33,10 @@ JOB = "sync_stock"
 MAX_SOURCE_KEYS = 5000
 
 
-def add_routes(app: web.Application) -> None:
-    app.router.add_get("/inventory/diff", inventory_diff)
-    app.router.add_post("/inventory/sync", inventory_sync)
-
-
-async def inventory_diff(request: web.Request) -> web.Response:
+async def inventory_diff(request: web.Request, params: DiffQuery) -> web.Response:
     """``GET /inventory/diff``: one UTC day's newest row per key, filtered and paged."""
     core, now = request.app[API_CORE], request.app[API_CLOCK]()
-    query = parse_diff_query(request.query, utc_today(now))
+    query = diff_request(params, utc_today(now))
     page = await diff_page(core.pool, query.where, offset=query.offset, limit=query.limit)
     return web.json_response(
         {
@@ -52,10 +49,9 @@ async def inventory_diff(request: web.Request) -> web.Response:
     )
 
 
-async def inventory_sync(request: web.Request) -> web.Response:
+async def inventory_sync(request: web.Request, body: SyncBody) -> web.Response:
     """``POST /inventory/sync``: run ``sync_stock`` once on explicit items or today's rows."""
     core, now = request.app[API_CORE], request.app[API_CLOCK]()
-    body = parse_sync_body(await request.read())
     codes = set(core.config.snapshot.config.mapping.warehouse)
     if body.items is not None:
         source, items, skipped = "items", validate_items(body.items, codes), 0
@@ -99,3 +95,13 @@ def _item(row: DiffRow) -> dict[str, Any]:
     # DSCO takes no negative stock; a negative Lingxing figure means "none available".
     quantity = max(0, row.lingxing_warehouse_num)
     return {"sku": row.dsco_warehouse_sku, "warehouse": row.dsco_warehouse_id, "quantity": quantity}
+
+
+ROUTES = (
+    Route("GET", "/inventory/diff", inventory_diff, query=DiffQuery),
+    Route("POST", "/inventory/sync", inventory_sync, body=SyncBody),
+)
+
+
+def add_open_api_routes(app: web.Application) -> None:
+    add_routes(app, ROUTES)

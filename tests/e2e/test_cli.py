@@ -7,7 +7,10 @@ import json
 import sys
 from pathlib import Path
 
+import asyncpg
+
 from tests.conftest import REPO
+from tests.integration.admin.orders_support import insert_order
 
 
 async def _cli(config: Path, *args: str) -> tuple[int, str, str]:
@@ -58,7 +61,41 @@ async def test_job_without_credentials_fails_clearly(tmp_path: Path, db_dsn: str
     assert "auth.dsco.token" in result["error"]
 
 
-async def test_unknown_job_is_a_usage_error(tmp_path: Path, db_dsn: str) -> None:
+async def test_unknown_job_is_a_usage_error_that_lists_the_jobs(
+    tmp_path: Path, db_dsn: str
+) -> None:
     code, _, err = await _cli(_config(tmp_path, db_dsn), "job", "run", "no_such_job")
     assert code == 2
     assert "unknown job 'no_such_job'" in err
+    assert "pull_dsco_orders" in err
+    assert "cleanup_exports" in err
+
+
+async def test_po_that_the_job_cannot_take_exits_2_saying_why(
+    tmp_path: Path, db_dsn: str, pool: asyncpg.Pool[asyncpg.Record]
+) -> None:
+    config = _config(tmp_path, db_dsn)
+    code, out, err = await _cli(config, "job", "run", "push_to_lingxing", "--po", "NOSUCH")
+    assert (code, out) == (2, "")
+    assert "no order with PO number 'NOSUCH'" in err
+    await insert_order(pool, "PO-DONE", status=5)
+    code, _, err = await _cli(config, "job", "run", "push_to_lingxing", "--po", "PO-DONE")
+    assert code == 2
+    assert "in status 5; push_to_lingxing takes orders in status 1" in err
+
+
+async def test_config_is_accepted_after_the_sub_command(tmp_path: Path, db_dsn: str) -> None:
+    config = _config(tmp_path, db_dsn)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "daemon",
+        "check-config",
+        "--config",
+        str(config),
+        cwd=REPO,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), timeout=60)
+    assert (proc.returncode, out.decode().strip()) == (0, "configuration OK"), err

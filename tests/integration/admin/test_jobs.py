@@ -80,3 +80,26 @@ async def test_dashboard_shows_config_counts_and_last_runs(admin: Admin) -> None
     assert jobs["push_to_lingxing"]["last_result"] is None
     assert not any(j["running"] for j in jobs.values())
     assert jobs["cleanup_exports"]["enable"] is True
+
+
+async def test_dashboard_shows_stuck_since_and_the_last_success_after_a_failure(
+    admin: Admin,
+) -> None:
+    admin.vendors.dsco.generate_orders(count=2)
+    first = await admin.ok(await admin.post("/admin/api/jobs/run_one", {"job": "pull_dsco_orders"}))
+    assert first["status"] == "ok"
+    admin.vendors.dsco.add_fault(path="/order/page", kind="status", status=400, count=None)
+    failed = await admin.ok(
+        await admin.post("/admin/api/jobs/run_one", {"job": "pull_dsco_orders"})
+    )
+    assert failed["status"] == "failed"
+    dash = await admin.ok(await admin.get("/admin/api/dashboard"))
+    line = next(j for j in dash["jobs"] if j["job"] == "pull_dsco_orders")
+    assert line["last_result"]["run_id"] == failed["run_id"]
+    assert line["last_success"]["run_id"] == first["run_id"]
+    pulled = next(s for s in dash["statuses"] if s["status"] == 1)
+    assert pulled["count"] == 2
+    assert pulled["oldest_since"] is not None
+    assert 0 <= pulled["oldest_age_seconds"] <= dash["now"] - pulled["oldest_since"] + 1
+    done = next(s for s in dash["statuses"] if s["status"] == 5)
+    assert (done["count"], done["oldest_since"], done["oldest_age_seconds"]) == (0, None, None)

@@ -124,15 +124,25 @@ async def test_one_order_with_payload(admin: Admin) -> None:
 async def test_status_edit_moves_backwards_and_logs_old_to_new(admin: Admin) -> None:
     await insert_order(admin.vendors.pool, "PO-S", status=4)
     with captured_logs() as lines:
-        body = await admin.ok(await admin.put(f"{ORDERS}/PO-S/status", {"status": 2}))
+        body = await admin.ok(
+            await admin.put(f"{ORDERS}/PO-S/status", {"status": 2, "reason": "re-ack by hand"})
+        )
     assert body == {"po_number": "PO-S", "old_status": 4, "status": 2}
     assert (await admin.ok(await admin.get(f"{ORDERS}/PO-S")))["status"] == 2
-    assert any(line.startswith("PO-S ") and "4 -> 2" in line for line in lines)
+    assert any(
+        line.startswith("PO-S ") and "4 -> 2" in line and "re-ack by hand" in line for line in lines
+    )
     for bad in (0, 7, "2", None):
-        resp = await admin.put(f"{ORDERS}/PO-S/status", {"status": bad})
+        resp = await admin.put(f"{ORDERS}/PO-S/status", {"status": bad, "reason": "x"})
         assert resp.status == 400
         assert (await resp.json())["error"]["field"] == "status"
-    resp = await admin.put(f"{ORDERS}/PO-NONE/status", {"status": 1})
+    for reason in (None, "", "   ", "x" * 501):
+        resp = await admin.put(f"{ORDERS}/PO-S/status", {"status": 1, "reason": reason})
+        assert resp.status == 400
+        assert (await resp.json())["error"]["field"] == "reason"
+    resp = await admin.put(f"{ORDERS}/PO-S/status", {"status": 1})
+    assert (await resp.json())["error"]["field"] == "reason"
+    resp = await admin.put(f"{ORDERS}/PO-NONE/status", {"status": 1, "reason": "x"})
     assert resp.status == 404
 
 

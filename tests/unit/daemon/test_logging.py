@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import pty
+import re
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -106,7 +107,8 @@ def test_multi_line_message_and_traceback_use_the_binary_form(journal: FakeJourn
     entry = journal.receive()
     message = entry.fields["MESSAGE"].decode()
     assert entry.data.startswith(b"MESSAGE\n" + len(message.encode()).to_bytes(8, "little"))
-    assert message.startswith("push failed\nsecond line\nTraceback (most recent call last):")
+    # A line break inside the message is escaped (it cannot forge a line); the traceback's stay.
+    assert message.startswith("push failed\\nsecond line\nTraceback (most recent call last):")
     assert message.endswith("RuntimeError: vendor down")
     assert entry.fields["PRIORITY"] == b"3"
 
@@ -208,6 +210,59 @@ def test_text_lines_are_readable_and_plain_off_a_tty() -> None:
     assert "\x1b[" not in line
     assert " | WARNING  | tests.unit.daemon.test_logging:test_text_lines" in line
     assert line.endswith(' - skipped | job=sync_stock note="two words"')
+
+
+def test_text_lines_carry_the_utc_offset_and_mappings_as_pairs() -> None:
+    out = io.StringIO()
+    configure_logging(level="INFO", fmt="text", stream=out)
+    logger.bind(job="ship_to_dsco", counters={"total": 3, "fail": 1}).info("finished")
+
+    (line,) = out.getvalue().splitlines()
+    assert re.match(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}[+-]\d\d:\d\d \| INFO", line)
+    assert line.endswith(" | job=ship_to_dsco counters.total=3 counters.fail=1")
+
+
+def test_job_level_lines_carry_no_empty_fields(journal: FakeJournal) -> None:
+    out = io.StringIO()
+    configure_logging(level="INFO", fmt="text", stream=out)
+    logger.bind(job="pull_dsco_orders", run_id="r1", po_number="", trigger=None).info("started")
+    assert out.getvalue().rstrip().endswith(" - started | job=pull_dsco_orders run_id=r1")
+
+    configure_logging(level="INFO", fmt="journald", journal_socket=journal.path)
+    logger.bind(job="pull_dsco_orders", po_number="").info("started")
+    fields = journal.fields()
+    assert "PO_NUMBER" not in fields
+    assert fields["JOB"] == b"pull_dsco_orders"
+
+
+HOSTILE = "PO\x1b[31m-1\x07\x00\x85\u202egnp.exe\nINFO forged"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_control_characters_from_vendor_data_are_escaped(fmt: str) -> None:
+    out = io.StringIO()
+    configure_logging(level="INFO", fmt=fmt, stream=out)  # type: ignore[arg-type]
+    logger.bind(po_number=HOSTILE, detail=[HOSTILE]).warning("refused {}", HOSTILE)
+
+    text = out.getvalue()
+    assert len(text.splitlines()) == 1
+    for raw in ("\x1b", "\x07", "\x00", "\x85", "\u202e"):
+        assert raw not in text
+    escaped = "PO\\x1b[31m-1\\x07\\x00\\x85\\u202egnp.exe\\nINFO forged"
+    if fmt == "json":
+        doc = json.loads(text)
+        assert doc["message"] == "refused " + escaped
+        assert doc["po_number"] == escaped
+    else:
+        assert "refused " + escaped in text
+
+
+def test_journald_messages_are_escaped_too(journal: FakeJournal) -> None:
+    configure_logging(level="INFO", fmt="journald", journal_socket=journal.path)
+    logger.bind(po_number="A\x1bB").info("bell\x07")
+    fields = journal.fields()
+    assert fields["MESSAGE"] == b"bell\\x07"
+    assert fields["PO_NUMBER"] == b"A\\x1bB"
 
 
 def test_json_lines_carry_extras_as_keys() -> None:

@@ -93,3 +93,21 @@ def test_check_config_accepts_a_complete_file(
     path = _write(tmp_path, "admin:\n  password: pw\n")
     assert main(["--config", str(path), "check-config"]) == EXIT_OK
     assert "OK" in capsys.readouterr().out
+
+
+def test_a_bad_override_is_reported_by_its_variable() -> None:
+    env = {"DSCO_LINGXING_DB__POOL_MIN": "many", "DSCO_LINGXING_ADMIN__TRUSTED_PROXIES": "x"}
+    with pytest.raises(SettingsError) as info:
+        load_settings(None, env)
+    text = str(info.value)
+    assert "DSCO_LINGXING_DB__POOL_MIN (db.pool_min):" in text
+    assert "DSCO_LINGXING_ADMIN__TRUSTED_PROXIES (admin.trusted_proxies):" in text
+    with pytest.raises(SettingsError) as info:
+        load_settings(None, {"DSCO_LINGXING_DB__POOLMIN": "3"})
+    assert "DSCO_LINGXING_DB__POOLMIN (db.poolmin):" in str(info.value)
+
+
+def test_trusted_proxies_from_the_environment_are_a_comma_list() -> None:
+    env = {"DSCO_LINGXING_ADMIN__TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8"}
+    settings = load_settings(None, env)
+    assert [str(n) for n in settings.admin.trusted_networks] == ["127.0.0.1/32", "10.0.0.0/8"]
