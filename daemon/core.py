@@ -28,7 +28,7 @@ from db.endpoint_slots import AdvisorySlots
 from db.lingxing_token import PgTokenStore
 from db.migrate import migrate
 from db.pool import connect, create_pool
-from jobs.catalog import build_registry
+from jobs.catalog import SCHEMA, build_registry
 from jobs.config_store import RuntimeConfigStore
 from jobs.context import Clients, JobEnv
 from jobs.runtime_config import Capabilities
@@ -37,7 +37,6 @@ from sdk.dsco.client import DscoClient
 from sdk.lingxing.client import LingxingClient
 from sdk.lingxing.token_store import app_fingerprint
 
-DOMAIN = "dsco_lingxing"
 _VENDOR_TIMEOUT = aiohttp.ClientTimeout(total=60, connect=10, sock_read=45)
 
 
@@ -63,12 +62,16 @@ def capabilities(settings: Settings) -> Capabilities:
     )
 
 
+def lingxing_timezone(settings: Settings) -> ZoneInfo:
+    """The zone of Lingxing's naive datetimes and calendar dates, for every consumer."""
+    return ZoneInfo(settings.integration.lingxing.timezone)
+
+
 def job_env(settings: Settings) -> JobEnv:
     lx = settings.integration.lingxing
     return JobEnv(
-        domain=DOMAIN,
         lingxing_platform_code=lx.platform_code,
-        lingxing_timezone=ZoneInfo(lx.timezone),
+        lingxing_timezone=lingxing_timezone(settings),
         lingxing_create_batch=lx.create_batch,
         export_dir=settings.export_dir,
         cleanup_threshold_bytes=settings.admin.export.cleanup_threshold_bytes,
@@ -129,6 +132,7 @@ async def vendor_clients(settings: Settings, stats: CallStats, dsn: str) -> Asyn
                 base_url=settings.integration.lingxing.base_url,
                 app_id=app_id,
                 app_secret=app_secret,
+                timezone=lingxing_timezone(settings),
                 stats=stats,
                 token_store=tokens,
                 capacity=slots,
@@ -150,7 +154,7 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
             logger.info("migrations applied: {}", ", ".join(applied))
         pool = await create_pool(dsn, min_size=settings.db.pool_min, max_size=settings.db.pool_max)
         stack.push_async_callback(pool.close)
-        config = RuntimeConfigStore(pool, domain=DOMAIN, capabilities=capabilities(settings))
+        config = RuntimeConfigStore(pool, schema=SCHEMA, capabilities=capabilities(settings))
         await config.load()
         stats = CallStats()
         clients = await stack.enter_async_context(vendor_clients(settings, stats, dsn))

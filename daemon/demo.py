@@ -35,6 +35,7 @@ from loguru import logger
 
 from daemon.logging import configure_logging
 from daemon.settings import Settings
+from jobs.states import OrderStatus
 from sdk.dsco.sandbox import SANDBOX_KEY as DSCO_KEY
 from sdk.dsco.sandbox import DscoSandbox
 from sdk.dsco.sandbox import create_app as create_dsco_app
@@ -52,6 +53,8 @@ WAREHOUSE = ("ACME-NJ", "26")  # DSCO warehouse code → Lingxing WID
 SERVICE_LEVEL, LOGISTICS_TYPE = "FEHD", "9001"
 PLATFORM_CODE = 10008
 FAST_CRON = "*/15 * * * * *"
+# Lingxing's own order statuses the demo warehouse moves orders out of.
+LX_PENDING_REVIEW, LX_PENDING_SHIPMENT = 4, 5
 DEMO_DIR = Path("var/demo")
 LOCK_FILE = Path("var/demo.lock")
 
@@ -148,16 +151,9 @@ def write_env_yaml(path: Path, env: dict[str, Any]) -> None:
         yaml.safe_dump(env, out, sort_keys=False)
 
 
-def demo_runtime_config(base: dict[str, Any]) -> dict[str, Any]:
+def demo_runtime_config(base: dict[str, Any], pipeline: list[str]) -> dict[str, Any]:
     raw = dict(base)
-    for name in (
-        "pull_dsco_orders",
-        "push_to_lingxing",
-        "ack_to_dsco",
-        "ship_to_dsco",
-        "invoice_to_dsco",
-        "sync_stock",
-    ):
+    for name in pipeline:
         raw["jobs"][name].update(enable=True, cron=FAST_CRON)
     raw["jobs"]["sync_stock"].update(sync=True, cron="0 * * * * *")
     raw["mapping"] = {
@@ -202,9 +198,9 @@ async def warehouse_loop(lingxing: LingxingSandbox, interval: float = 10.0) -> N
         for order in list(lingxing.book.orders.values()):
             po, number = order.platform_order_nos[0], order.global_order_no
             try:
-                if order.status == 4:
+                if order.status == LX_PENDING_REVIEW:
                     lingxing.review(po, global_order_no=number)
-                elif order.status == 5:
+                elif order.status == LX_PENDING_SHIPMENT:
                     shipped += 1
                     lingxing.ship(po, tracking_no=f"1ZDEMO{shipped:010}", global_order_no=number)
             except ControlError as exc:  # e.g. deleted meanwhile; the demo goes on
@@ -243,13 +239,14 @@ async def _demo(orders: int, port: int, state: Path) -> None:
 async def _enable_jobs(core: Any) -> None:
     from jobs.runtime_config import config_to_json
 
-    raw = demo_runtime_config(config_to_json(core.config.snapshot.config))
+    raw = demo_runtime_config(
+        config_to_json(core.config.snapshot.config), core.runner.registry.pipeline()
+    )
     await core.config.save(raw, domain=core.config.domain)
     _background.add(asyncio.create_task(report_progress(core.pool)))
 
 
 _background: set[asyncio.Task[None]] = set()
-STATUS_NAMES = {1: "pulled", 2: "in_lingxing", 3: "acked", 4: "shipped", 5: "done", 6: "cancelled"}
 
 
 async def report_progress(pool: Any, interval: float = 15.0) -> None:
@@ -262,5 +259,5 @@ async def report_progress(pool: Any, interval: float = 15.0) -> None:
             )
         except Exception:  # the pool closes on shutdown: the report simply ends
             return
-        counts = ", ".join(f"{STATUS_NAMES[r['status']]}={r['n']}" for r in rows)
+        counts = ", ".join(f"{OrderStatus(r['status']).label}={r['n']}" for r in rows)
         logger.info("demo orders: {}", counts or "none yet")

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from db.search import Conn, Executor, Where, fetch_page, walk
+from db.search import Where, fetch_page, walk
+from db.types import Conn, Executor
 
 MAX_LIMIT = 500
 # A bare SKU (no "(qty)") is looked up in the GIN index as "sku(1)" … "sku(N)": the array

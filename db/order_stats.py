@@ -8,11 +8,8 @@ alerting rules read the same numbers.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TypeAlias
 
-import asyncpg
-
-Executor: TypeAlias = "asyncpg.Pool[asyncpg.Record] | asyncpg.Connection[asyncpg.Record]"
+from db.types import Executor
 
 STATUSES = range(1, 7)
 # A row that this many runs picked without moving is being skipped for a reason that will not

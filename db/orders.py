@@ -9,19 +9,11 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeAlias
+from typing import Any
 
 import asyncpg
 
-Executor: TypeAlias = "asyncpg.Pool[asyncpg.Record] | asyncpg.Connection[asyncpg.Record]"
-Conn: TypeAlias = (
-    "asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
-)
-
-STATUS_PULLED, STATUS_PUSHED, STATUS_ACKED, STATUS_SHIPPED, STATUS_DONE, STATUS_CANCELLED = range(
-    1, 7
-)
-
+from db.types import Conn, Executor
 
 # What PostgreSQL (or asyncpg, while encoding) raises when it refuses the data itself — a
 # character it cannot store, a value too large for an index — as opposed to a connection
@@ -259,23 +251,6 @@ async def advance(
         invoice_id,
     )
     return bool(result == "UPDATE 1")
-
-
-async def advance_many(
-    db: Executor, po_numbers: Sequence[str], from_status: int, to_status: int, now: int
-) -> set[str]:
-    """Bulk ``advance``; returns the POs that moved."""
-    if not po_numbers:
-        return set()
-    records = await db.fetch(
-        "UPDATE dsco_order_sync SET status = $3, updated_at = $4"
-        " WHERE po_number = ANY($1::text[]) AND status = $2 RETURNING po_number",
-        list(po_numbers),
-        from_status,
-        to_status,
-        now,
-    )
-    return {r["po_number"] for r in records}
 
 
 async def add_tracking(db: Executor, po_number: str, tracking: Iterable[str], now: int) -> str:

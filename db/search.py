@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import TypeAlias
 
 import asyncpg
 
-Executor: TypeAlias = "asyncpg.Pool[asyncpg.Record] | asyncpg.Connection[asyncpg.Record]"
-Conn: TypeAlias = (
-    "asyncpg.Connection[asyncpg.Record] | asyncpg.pool.PoolConnectionProxy[asyncpg.Record]"
-)
+from db.types import Conn, Executor
 
 
 class Where:

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from db.search import Conn, Executor, Where, fetch_page, walk
+from db.search import Where, fetch_page, walk
+from db.types import Conn, Executor
 
 MAX_LIMIT = 500
 

@@ -17,18 +17,20 @@ from collections import defaultdict
 from db import orders as q
 from jobs import pipeline_common as pc
 from jobs.context import JobContext
+from jobs.dsco_delivery import deliver
+from jobs.fanout import gather_bounded
+from jobs.registry import JobSpec
+from jobs.runtime_config import JobNeeds, MultiBanJobConfig
+from jobs.states import ACKNOWLEDGED_IN_DSCO, DscoStatus, OrderStatus
 from sdk._errors import SdkError
 from sdk.dsco.client import DscoClient
-from sdk.dsco.errors import DscoPayloadError, DscoValidationError
+from sdk.dsco.errors import DscoPayloadError
 from sdk.dsco.responses import DscoOrder, parse_order
 from sdk.lingxing.client import LingxingClient
 
-FROM, TO = q.STATUS_PUSHED, q.STATUS_ACKED
-ALREADY_ACKED = frozenset({"shipment_pending", "shipped", "completed"})
+FROM, TO = OrderStatus.PUSHED, OrderStatus.ACKED
 READY_STATUSES = frozenset({5, 6})  # Lingxing: pending shipment, shipped
 DSCO_READ_CONCURRENCY = 10
-LOG_TIMEOUT = 60.0  # how long one run waits for the change log before leaving orders at 2
-LOG_POLL_INTERVAL = 2.0
 
 Batch = list[tuple[q.OrderRow, DscoOrder]]
 
@@ -39,8 +41,8 @@ async def run(ctx: JobContext) -> None:
     lx = ctx.clients.require_lingxing()
     orders = pc.parse_payloads(ctx, await pc.select_rows(ctx, FROM))
     orders = await _dsco_state(ctx, dsco, orders)
-    if ctx.config.jobs.ack_to_dsco.multi_ban:
-        orders = _without_multi(ctx, orders)
+    if JOB.settings(ctx).multi_ban:
+        orders = pc.without_multi(ctx, orders, lambda pair: pair)
     ready = await _lingxing_ready(ctx, lx, [row.po_number for row, _ in orders])
     if ready:
         await _acknowledge(ctx, dsco, ready)
@@ -57,29 +59,18 @@ async def _dsco_state(ctx: JobContext, dsco: DscoClient, orders: Batch) -> Batch
             ctx.log.bind(po_number=po).info("dsco state unreadable: {}", type(exc).__name__)
             return None
 
-    states = await pc.gather_bounded(
+    states = await gather_bounded(
         [row.po_number for row, _ in orders], read, limit=DSCO_READ_CONCURRENCY
     )
     remaining: Batch = []
     for (row, order), state in zip(orders, states, strict=True):
-        if state in ALREADY_ACKED:
+        if state in ACKNOWLEDGED_IN_DSCO:
             await pc.advance(ctx, row.po_number, FROM, TO, "already_acknowledged", f"dsco={state}")
-        elif state == "cancelled":
-            await pc.advance(ctx, row.po_number, FROM, q.STATUS_CANCELLED, "cancelled_in_dsco")
+        elif state == DscoStatus.CANCELLED:
+            await pc.advance(ctx, row.po_number, FROM, OrderStatus.CANCELLED, "cancelled_in_dsco")
         else:
             remaining.append((row, order))
     return remaining
-
-
-def _without_multi(ctx: JobContext, orders: Batch) -> Batch:
-    """Step 2 (``multi_ban``): single-line, single-unit orders only."""
-    kept: Batch = []
-    for row, order in orders:
-        if pc.multi_banned(order):
-            pc.skip(ctx, row.po_number, "multi_ban", f"lines={len(order.line_items)}")
-        else:
-            kept.append((row, order))
-    return kept
 
 
 async def _lingxing_ready(ctx: JobContext, lx: LingxingClient, pos: list[str]) -> list[str]:
@@ -113,40 +104,23 @@ async def _lingxing_ready(ctx: JobContext, lx: LingxingClient, pos: list[str]) -
 
 
 async def _acknowledge(ctx: JobContext, dsco: DscoClient, pos: list[str]) -> None:
-    """Step 4: one ACK call for all ready POs (one per PO if DSCO refuses the whole call)."""
-    try:
-        accepted = await dsco.acknowledge(pos)
-    except DscoValidationError as exc:
-        if len(pos) > 1:
-            ctx.log.warning("acknowledge refused as a whole, sending one by one: {}", exc.message)
-            await pc.gather_bounded(
-                pos, lambda po: _acknowledge(ctx, dsco, [po]), limit=DSCO_READ_CONCURRENCY
-            )
-            return
-        pc.fail(ctx, pos[0], "ack_rejected", f"message={exc.message!r}")
-        return
-    except SdkError as exc:
-        for po in pos:
-            pc.fail(ctx, po, "ack_call_failed", type(exc).__name__)
-        return
-    await _confirm(ctx, dsco, accepted.request_id, pos)
-
-
-async def _confirm(ctx: JobContext, dsco: DscoClient, request_id: str, pos: list[str]) -> None:
-    """Read the change log of the ACK request: only a confirmed success advances (D7)."""
-    try:
-        outcome = await dsco.wait_for_request(
-            "order", request_id, pos, timeout=LOG_TIMEOUT, poll_interval=LOG_POLL_INTERVAL
-        )
-    except SdkError as exc:
-        for po in pos:  # sent but unconfirmed: the next run asks DSCO first
-            pc.skip(ctx, po, "ack_pending", f"request_id={request_id} log={type(exc).__name__}")
-        return
+    """Step 4: one ACK call for all ready POs; only a confirmed success advances."""
+    outcome = await deliver(ctx, "order", dsco.acknowledge, {po: po for po in pos})
     for po in pos:
         if po in outcome.succeeded:
-            await pc.advance(ctx, po, FROM, TO, "acknowledged", f"request_id={request_id}")
+            await pc.advance(ctx, po, FROM, TO, "acknowledged")
         elif po in outcome.failed:
-            reasons = "; ".join(outcome.failed[po])[:200]
-            pc.fail(ctx, po, "ack_failed", f"request_id={request_id} reasons={reasons!r}")
-        else:
-            pc.skip(ctx, po, "ack_pending", f"request_id={request_id}")
+            pc.fail(ctx, po, "ack_failed", outcome.failed[po])
+        else:  # sent but unconfirmed: an ACK is safe to repeat, the next run finds out
+            pc.skip(ctx, po, "ack_pending", outcome.unknown.get(po, ""))
+
+
+JOB = JobSpec(
+    "ack_to_dsco",
+    run,
+    MultiBanJobConfig,
+    {"cron": "0 */15 * * * *", "size": 200, "multi_ban": False},
+    needs=JobNeeds(dsco=True, lingxing=True),
+    input_status=OrderStatus.PUSHED,
+    in_pipeline=True,
+)

@@ -16,6 +16,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from jobs.states import DscoStatus, OrderStatus, status_of
+
 OK = "ok"
 MISSING_LOCAL = "missing_local_record"
 DSCO_NOT_FOUND = "dsco_order_not_found"
@@ -25,6 +27,7 @@ INVOICE_MISSING = "dsco_invoice_missing"
 CODES = (OK, MISSING_LOCAL, DSCO_NOT_FOUND, STATUS_MISMATCH, LINGXING_MISSING, INVOICE_MISSING)
 
 MAX_PROBLEMS = 500
+_ACKED_OR_LATER = frozenset({OrderStatus.ACKED, OrderStatus.SHIPPED, OrderStatus.DONE})
 
 
 def status_mismatch(local_status: int, dsco_status: str) -> bool:
@@ -33,11 +36,12 @@ def status_mismatch(local_status: int, dsco_status: str) -> bool:
     Cancelled on one side only; acknowledged or further locally (3–5) while DSCO still says
     ``created``; done locally (5) while DSCO still waits for the shipment.
     """
-    if (dsco_status == "cancelled") != (local_status == 6):
+    dsco = status_of(dsco_status)
+    if (dsco == DscoStatus.CANCELLED) != (local_status == OrderStatus.CANCELLED):
         return True
-    if local_status in (3, 4, 5) and dsco_status == "created":
+    if local_status in _ACKED_OR_LATER and dsco == DscoStatus.CREATED:
         return True
-    return local_status == 5 and dsco_status == "shipment_pending"
+    return local_status == OrderStatus.DONE and dsco == DscoStatus.SHIPMENT_PENDING
 
 
 def verdict(

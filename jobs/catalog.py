@@ -1,6 +1,14 @@
-"""Every job of SPEC §6, registered once with what it needs."""
+"""Every job of the daemon, in pipeline order; everything else about jobs is derived from here.
+
+A job declares itself once, as ``JOB`` in its own module (see :mod:`jobs.registry`). This
+tuple is the only list of jobs: the runner's registry, the runtime-config schema (settings
+models, defaults, enable-time needs), the admin's pipeline and the demo's schedule all come
+from it.
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from jobs import (
     ack_to_dsco,
@@ -14,29 +22,23 @@ from jobs import (
     sync_stock,
 )
 from jobs.registry import JobSpec, Registry
-from jobs.runtime_config import JOB_NAMES
+from jobs.runtime_config import ConfigSchema
 
-SPECS = (
-    JobSpec("pull_dsco_orders", pull_dsco_orders.run, needs_dsco=True),
-    JobSpec("push_to_lingxing", push_to_lingxing.run, needs_lingxing=True, input_status=1),
-    JobSpec("ack_to_dsco", ack_to_dsco.run, needs_dsco=True, needs_lingxing=True, input_status=2),
-    JobSpec("ship_to_dsco", ship_to_dsco.run, needs_dsco=True, needs_lingxing=True, input_status=3),
-    JobSpec(
-        "invoice_to_dsco", invoice_to_dsco.run, needs_dsco=True, needs_lingxing=True, input_status=4
-    ),
-    JobSpec("sync_stock", sync_stock.run, needs_dsco=True, needs_lingxing=True),
-    JobSpec("pull_sku_pair", pull_sku_pair.run, needs_lingxing=True),
-    JobSpec(
-        "check_orders", check_orders.run, needs_dsco=True, needs_lingxing=True, manual_only=True
-    ),
-    JobSpec("cleanup_exports", cleanup_exports.run),
+SPECS: tuple[JobSpec[Any], ...] = (
+    pull_dsco_orders.JOB,
+    push_to_lingxing.JOB,
+    ack_to_dsco.JOB,
+    ship_to_dsco.JOB,
+    invoice_to_dsco.JOB,
+    sync_stock.JOB,
+    pull_sku_pair.JOB,
+    check_orders.JOB,
+    cleanup_exports.JOB,
 )
+
+SCHEMA = ConfigSchema(SPECS)
 
 
 def build_registry() -> Registry:
-    """The registry used by the daemon: the nine jobs in pipeline order."""
-    registry = Registry(SPECS)
-    mismatch = set(JOB_NAMES) ^ set(registry.names())
-    if mismatch:
-        raise RuntimeError(f"registry and runtime config disagree on jobs: {sorted(mismatch)}")
-    return registry
+    """The registry used by the daemon: every job, in pipeline order."""
+    return Registry(SPECS)

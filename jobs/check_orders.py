@@ -14,7 +14,6 @@ DSCO's invoices about rows in status 5. Codes: :mod:`jobs.audit_orders`. The res
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,11 +23,14 @@ from db import order_check as q
 from db.order_check import LocalState
 from jobs.audit_orders import OK, Tally, status_mismatch, verdict
 from jobs.context import JobContext, JobError
+from jobs.fanout import gather_bounded
+from jobs.registry import JobSpec
+from jobs.runtime_config import JobConfig, JobNeeds
+from jobs.states import OrderStatus
 from sdk._errors import SdkError
 from sdk.dsco.client import DscoClient
 from sdk.lingxing.client import LingxingClient
 
-UNTIL_MARGIN = 10  # DSCO wants `until` at least 5 s in the past
 LOOKUP_CONCURRENCY = 5
 
 
@@ -92,7 +94,7 @@ async def _check_range(
     start: int,
     end: int,
 ) -> None:
-    until = min(end, ctx.now() - UNTIL_MARGIN)
+    until = min(end, ctx.now() - ctx.env.dsco_until_margin)
     matched: set[int] = set()
     if until > start:
         pages = dsco.iter_order_pages(
@@ -122,7 +124,9 @@ async def _check_unmatched(
     ):
         after = rows[-1].id
         unseen = [row for row in rows if row.id not in matched]
-        orders = await _bounded(dsco.get_order(row.po_number) for row in unseen)
+        orders = await gather_bounded(
+            [row.po_number for row in unseen], dsco.get_order, limit=LOOKUP_CONCURRENCY
+        )
         entries = [Entry(r.po_number, r, _status(o)) for r, o in zip(unseen, orders, strict=True)]
         await _judge(ctx, dsco, lingxing, tally, entries)
 
@@ -134,14 +138,14 @@ async def _judge(
     tally: Tally,
     entries: Sequence[Entry],
 ) -> None:
-    live = await _in_lingxing(lingxing, [e for e in entries if _wants(e, 2)])
-    invoices = await _invoices_found(dsco, [e for e in entries if _wants(e, 5)])
+    live = await _in_lingxing(lingxing, [e for e in entries if _wants(e, OrderStatus.PUSHED)])
+    invoices = await _invoices_found(dsco, [e for e in entries if _wants(e, OrderStatus.DONE)])
     for e in entries:
         status = e.local.status if e.local else None
         code = verdict(
             local_status=status,
             dsco_status=e.dsco_status,
-            in_lingxing=(e.po_number in live) if _wants(e, 2) else None,
+            in_lingxing=(e.po_number in live) if _wants(e, OrderStatus.PUSHED) else None,
             invoice_found=invoices.get(e.po_number),
         )
         tally.add(e.po_number, code, local_status=status, dsco_status=e.dsco_status)
@@ -158,12 +162,12 @@ async def _judge(
 
 
 def _wants(entry: Entry, status: int) -> bool:
-    """Whether the extra lookup for ``status`` (2: Lingxing, 5: invoice) applies."""
+    """Whether the extra lookup for ``status`` (pushed: Lingxing, done: invoice) applies."""
     if entry.local is None or entry.dsco_status is None or entry.local.status != status:
         return False
     if status_mismatch(entry.local.status, entry.dsco_status):
         return False
-    return status == 2 or bool(entry.local.dsco_invoice_id)
+    return status == OrderStatus.PUSHED or bool(entry.local.dsco_invoice_id)
 
 
 async def _in_lingxing(lingxing: LingxingClient, entries: list[Entry]) -> set[str]:
@@ -180,18 +184,8 @@ async def _in_lingxing(lingxing: LingxingClient, entries: list[Entry]) -> set[st
 
 async def _invoices_found(dsco: DscoClient, entries: list[Entry]) -> dict[str, bool]:
     ids = [e.local.dsco_invoice_id for e in entries if e.local is not None]
-    found = await _bounded(dsco.get_invoice(invoice_id) for invoice_id in ids)
+    found = await gather_bounded(ids, dsco.get_invoice, limit=LOOKUP_CONCURRENCY)
     return {e.po_number: f is not None for e, f in zip(entries, found, strict=True)}
-
-
-async def _bounded(calls: Any) -> list[Any]:
-    gate = asyncio.Semaphore(LOOKUP_CONCURRENCY)
-
-    async def one(call: Any) -> Any:
-        async with gate:
-            return await call
-
-    return list(await asyncio.gather(*(one(c) for c in calls)))
 
 
 def _status(order: dict[str, Any] | None) -> str | None:
@@ -202,3 +196,13 @@ def _status(order: dict[str, Any] | None) -> str | None:
 
 def _dt(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
+
+
+JOB = JobSpec(
+    "check_orders",
+    run,
+    JobConfig,
+    {"cron": "0 0 2 * * *", "size": 500},
+    needs=JobNeeds(dsco=True, lingxing=True),
+    manual_only=True,
+)

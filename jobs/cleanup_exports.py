@@ -21,6 +21,8 @@ from pathlib import Path
 
 from db import warehouse_sync
 from jobs.context import JobContext
+from jobs.registry import JobSpec
+from jobs.runtime_config import JobConfig
 
 IN_PROGRESS_SECONDS = 60
 DAY = 86400
@@ -122,3 +124,8 @@ async def run(ctx: JobContext) -> None:
 async def _prune(ctx: JobContext) -> int:
     cutoff = ctx.now() - ctx.env.warehouse_sync_retention_days * DAY
     return await warehouse_sync.prune_before(ctx.pool, cutoff)
+
+
+JOB = JobSpec(
+    "cleanup_exports", run, JobConfig, {"cron": "0 0 * * * *", "size": 1}, enabled_by_default=True
+)

@@ -15,16 +15,10 @@ from typing import Any
 import asyncpg
 
 from db import runtime_config as queries
-from jobs.runtime_config import (
-    Capabilities,
-    RuntimeConfig,
-    config_to_json,
-    default_config,
-    validate_runtime_config,
-)
+from jobs.runtime_config import Capabilities, ConfigSchema, RuntimeConfig, config_to_json
 
 # Loading what is already stored must not fail because a credential was removed from env.yaml
-# since: the affected jobs fail their runs with a clear error instead (SPEC §3.1).
+# since: the affected jobs fail their runs with a clear error instead.
 _ALL = Capabilities.everything()
 
 
@@ -47,12 +41,13 @@ class RuntimeConfigStore:
         self,
         pool: asyncpg.Pool[asyncpg.Record],
         *,
-        domain: str,
+        schema: ConfigSchema,
         capabilities: Capabilities,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._pool = pool
-        self.domain = domain
+        self.schema = schema
+        self.domain = schema.domain
         self._capabilities = capabilities
         self._clock = clock
         self._snapshot: ConfigSnapshot | None = None
@@ -73,7 +68,7 @@ class RuntimeConfigStore:
 
     async def load(self) -> ConfigSnapshot:
         """Read the stored config, inserting the default row on first start."""
-        default = config_to_json(default_config())
+        default = config_to_json(self.schema.default())
         stored = await queries.insert_if_absent(self._pool, self.domain, default, self._now())
         return self._activate(stored)
 
@@ -81,7 +76,7 @@ class RuntimeConfigStore:
         self, raw: Any, *, domain: str, expected_version: int | None = None
     ) -> ConfigSnapshot:
         """Validate ``raw`` for ``domain``, store it, activate it. Raises RuntimeConfigError."""
-        config = validate_runtime_config(raw, domain=domain, capabilities=self._capabilities)
+        config = self.schema.validate(raw, domain=domain, capabilities=self._capabilities)
         stored = await queries.save(
             self._pool,
             self.domain,
@@ -107,7 +102,7 @@ class RuntimeConfigStore:
         return True
 
     def _activate(self, stored: queries.StoredConfig) -> ConfigSnapshot:
-        config = validate_runtime_config(stored.config, domain=self.domain, capabilities=_ALL)
+        config = self.schema.validate(stored.config, domain=self.domain, capabilities=_ALL)
         self._snapshot = ConfigSnapshot(config, stored.version, stored.updated_at)
         for listener in self._listeners:
             listener(self._snapshot)

@@ -16,7 +16,7 @@ from loguru import logger as _logger
 if TYPE_CHECKING:
     from loguru import Logger
 
-    from jobs.runtime_config import RuntimeConfig
+    from jobs.runtime_config import ConfigSchema, RuntimeConfig
     from sdk.dsco.client import DscoClient
     from sdk.lingxing.client import LingxingClient
 
@@ -29,10 +29,21 @@ class JobError(Exception):
 
 
 @dataclass(frozen=True)
-class JobEnv:
-    """The start-up settings jobs need, copied out of ``env.yaml`` by the daemon."""
+class StreamWaits:
+    """When a DSCO stream dump is over (seconds; see ``sdk.dsco.streams``): the 5 s poll
+    stays under DSCO's 15 stream reads a minute."""
 
-    domain: str = "dsco_lingxing"
+    first_event_wait: float = 120.0
+    idle_timeout: float = 120.0
+    poll_interval: float = 5.0
+    settle: float = 60.0
+
+
+@dataclass(frozen=True)
+class JobEnv:
+    """The start-up settings jobs need, copied out of ``env.yaml`` by the daemon, and the
+    waits of the vendors' asynchronous APIs (tests shorten them here, never by patching)."""
+
     lingxing_platform_code: int | None = None
     lingxing_timezone: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     lingxing_create_batch: int = 1
@@ -40,6 +51,12 @@ class JobEnv:
     cleanup_threshold_bytes: int = 104_857_600
     warehouse_sync_retention_days: int = 90
     max_range_days: int = 365
+    # DSCO wants ``until`` at least 5 s in the past; its indexes trail writes by a few seconds.
+    dsco_until_margin: int = 10
+    # How long one run waits for DSCO's change log of a batch before leaving it to the next.
+    change_log_timeout: float = 60.0
+    change_log_poll: float = 2.0
+    stream_waits: StreamWaits = field(default_factory=StreamWaits)
 
 
 @dataclass(frozen=True)
@@ -85,6 +102,7 @@ class JobContext:
     clients: Clients
     config: RuntimeConfig
     config_version: int
+    schema: ConfigSchema  # to validate a config change a job saves (pull_sku_pair)
     env: JobEnv
     size: int
     po_number: str | None = None

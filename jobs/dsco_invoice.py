@@ -11,8 +11,9 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from jobs.dsco_shipment import Allocation, Skip, line_identifiers
+from jobs.dsco_shipment import Allocation, line_identifiers
 from jobs.lingxing_order import unit_price
+from jobs.pipeline_common import Skip
 from sdk.dsco.models import Invoice, InvoiceLineItem, InvoiceShip
 from sdk.dsco.responses import DscoOrder
 

@@ -14,20 +14,13 @@ from datetime import UTC, datetime, tzinfo
 
 from jobs.lingxing_order import MAX_LINE_QUANTITY
 from jobs.order_fields import service_level, warehouse_code
+from jobs.pipeline_common import Skip
 from jobs.untrusted import identifier_problem
 from sdk.dsco.models import Shipment, ShipmentForOrder, ShipmentLineItem
 from sdk.dsco.responses import DscoOrder, OrderLineItem
 from sdk.lingxing.models import WmsOrder, WmsProduct
 
 _LX_FORMAT = "%Y-%m-%d %H:%M:%S"
-
-
-@dataclass(frozen=True)
-class Skip:
-    """The order cannot be handled now: a stable reason code and the detail needed to act."""
-
-    reason: str
-    detail: str = ""
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,13 @@ from collections.abc import Sequence
 from db import orders as q
 from jobs import pipeline_common as pc
 from jobs.context import JobContext
+from jobs.dsco_delivery import deliver
 from jobs.dsco_invoice import build_invoice
-from jobs.dsco_shipment import Skip, allocate
-from jobs.runtime_config import reverse_mapping
-from jobs.ship_to_dsco import LOG_POLL, LOG_TIMEOUT, deliver
+from jobs.dsco_shipment import allocate
+from jobs.fanout import gather_bounded
+from jobs.registry import JobSpec
+from jobs.runtime_config import JobNeeds, MultiBanJobConfig, reverse_mapping
+from jobs.states import OrderStatus
 from jobs.wms import outbound_by_po
 from sdk._errors import SdkError
 from sdk.dsco.client import DscoClient
@@ -25,7 +28,7 @@ from sdk.dsco.models import Invoice
 from sdk.dsco.responses import DscoOrder
 from sdk.lingxing.client import LingxingClient
 
-IN, OUT = q.STATUS_SHIPPED, q.STATUS_DONE
+IN, OUT = OrderStatus.SHIPPED, OrderStatus.DONE
 Pair = tuple[q.OrderRow, DscoOrder]
 DUPLICATE_INVOICE = "DUPLICATE_INVOICE_ID"
 
@@ -34,10 +37,10 @@ async def run(ctx: JobContext) -> None:
     dsco, lingxing = ctx.clients.require_dsco(), ctx.clients.require_lingxing()
     rows = await pc.select_rows(ctx, IN)
     pairs = pc.parse_payloads(ctx, rows)
-    checked = await pc.gather_bounded(pairs, lambda pair: _not_invoiced(ctx, dsco, pair))
+    checked = await gather_bounded(pairs, lambda pair: _not_invoiced(ctx, dsco, pair))
     pending = [pair for pair in checked if pair is not None]
-    if ctx.config.jobs.invoice_to_dsco.multi_ban:
-        pending = [pair for pair in pending if not _banned(ctx, pair)]
+    if JOB.settings(ctx).multi_ban:
+        pending = pc.without_multi(ctx, pending, lambda pair: pair)
     invoices = await _build(ctx, lingxing, pending)
     if invoices:
         await _send(ctx, dsco, invoices)
@@ -57,13 +60,6 @@ async def _not_invoiced(ctx: JobContext, dsco: DscoClient, pair: Pair) -> Pair |
     return pair
 
 
-def _banned(ctx: JobContext, pair: Pair) -> bool:
-    if pc.multi_banned(pair[1]):
-        pc.skip(ctx, pair[0].po_number, "multi_ban", f"lines={len(pair[1].line_items)}")
-        return True
-    return False
-
-
 async def _build(
     ctx: JobContext, lingxing: LingxingClient, pairs: Sequence[Pair]
 ) -> dict[str, Invoice]:
@@ -78,10 +74,10 @@ async def _build(
         allocation = allocate(order, outbound[po], reverse_sku, ctx.env.lingxing_timezone)
         built = (
             allocation
-            if isinstance(allocation, Skip)
+            if isinstance(allocation, pc.Skip)
             else build_invoice(order, allocation, lingxing_currency=currencies.get(po))
         )
-        if isinstance(built, Skip):
+        if isinstance(built, pc.Skip):
             pc.skip(ctx, po, built.reason, built.detail)
         else:
             invoices[po] = built
@@ -110,12 +106,7 @@ async def _lingxing_currencies(
 
 
 async def _send(ctx: JobContext, dsco: DscoClient, invoices: dict[str, Invoice]) -> None:
-    wait = {"timeout": LOG_TIMEOUT, "poll_interval": LOG_POLL}
-    outcome = await deliver(
-        dsco.create_invoices,
-        lambda request_id, keys: dsco.wait_for_request("invoice", request_id, keys, **wait),
-        invoices,
-    )
+    outcome = await deliver(ctx, "invoice", dsco.create_invoices, invoices)
     for po in invoices:
         if po in outcome.succeeded:
             await pc.advance(ctx, po, IN, OUT, "invoiced", invoice_id=po)
@@ -138,3 +129,14 @@ async def _recheck(ctx: JobContext, dsco: DscoClient, po: str, detail: str) -> N
         await pc.advance(ctx, po, IN, OUT, "invoiced", "confirmed_by_lookup", invoice_id=po)
     else:
         pc.skip(ctx, po, "invoice_unconfirmed", detail)
+
+
+JOB = JobSpec(
+    "invoice_to_dsco",
+    run,
+    MultiBanJobConfig,
+    {"cron": "0 */15 * * * *", "size": 50, "multi_ban": False},
+    needs=JobNeeds(dsco=True, lingxing=True, shop=True),
+    input_status=OrderStatus.SHIPPED,
+    in_pipeline=True,
+)

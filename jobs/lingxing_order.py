@@ -28,6 +28,7 @@ from decimal import Decimal
 from pydantic import ValidationError
 
 from jobs.order_fields import service_level, warehouse_code
+from jobs.pipeline_common import Skip
 from jobs.runtime_config import MappingConfig
 from jobs.untrusted import identifier_problem, plain_text
 from sdk.dsco.responses import DscoOrder, OrderLineItem, OrderShipping
@@ -58,14 +59,6 @@ class BuiltOrder:
 
     store_id: str
     order: CreateOrder
-
-
-@dataclass(frozen=True)
-class Skip:
-    """Why an order cannot be pushed: a stable reason code and a data-free detail."""
-
-    reason: str
-    detail: str = ""
 
 
 def unit_price(line: OrderLineItem) -> Decimal | None:

@@ -62,7 +62,3 @@ class HeldLock:
             await asyncio.wait_for(self._conn.close(), timeout=5)
         except (OSError, TimeoutError, asyncpg.InterfaceError):
             self._conn.terminate()
-
-    def backend_pid(self) -> int:
-        pid: int = self._conn.get_server_pid()
-        return pid

@@ -1,27 +1,15 @@
-"""Pure derivations from a raw DSCO order (SPEC §6.1): status on insert and indexed columns."""
+"""Pure derivations from a raw DSCO order: the status on insert and the indexed columns."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from db.orders import OrderUpsert
+from jobs.pipeline_common import Skip
+from jobs.states import initial_status
 from jobs.untrusted import identifier_problem
 from sdk.dsco.errors import DscoPayloadError
 from sdk.dsco.responses import DscoOrder, parse_order
-
-# D4: shipment_pending still has to reach Lingxing; shipped/completed are done at first sight.
-_INITIAL_STATUS = {
-    "created": 1,
-    "shipment_pending": 1,
-    "shipped": 5,
-    "completed": 5,
-    "cancelled": 6,
-}
-
-
-def initial_status(dsco_status: str) -> int:
-    return _INITIAL_STATUS.get(dsco_status, 1)
 
 
 def warehouse_code(order: DscoOrder) -> str:
@@ -40,36 +28,28 @@ def mskus(order: DscoOrder) -> list[str]:
     ]
 
 
-@dataclass(frozen=True)
-class Refused:
-    """Why a DSCO order cannot be stored: a stable reason code and a loggable detail."""
-
-    reason: str
-    detail: str = ""
-
-
 # Create dates outside this range are typos or placeholders, not orders (and would overflow
 # the arithmetic of the pull window).
 _EARLIEST, _LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
 
 
-def derive_order(raw: object) -> OrderUpsert | Refused:
+def derive_order(raw: object) -> OrderUpsert | Skip:
     """The row to upsert, or why the order cannot be stored. ``raw`` must already be
     :func:`jobs.untrusted.storable`; only the PO number and the create date are required."""
     if not isinstance(raw, dict):
-        return Refused("not_an_object", f"type={type(raw).__name__}")
+        return Skip("not_an_object", f"type={type(raw).__name__}")
     try:
         order = parse_order(raw)
     except DscoPayloadError as exc:
-        return Refused("unparsable_order", str(exc))
+        return Skip("unparsable_order", str(exc))
     if order.po_number is None:
-        return Refused("missing_po_number")
+        return Skip("missing_po_number")
     problem = identifier_problem(order.po_number)
     if problem:
-        return Refused("invalid_po_number", f"problem={problem}")
+        return Skip("invalid_po_number", f"problem={problem}")
     created = order.dsco_create_date
     if created is None or not _EARLIEST <= created < _LATEST:
-        return Refused("bad_create_date")
+        return Skip("bad_create_date")
     status = order.dsco_status or ""
     updated = order.dsco_last_update
     return OrderUpsert(

@@ -1,45 +1,43 @@
-"""Plumbing shared by the order-pipeline jobs (push, ack, ship, invoice; SPEC §5, §6).
+"""Plumbing shared by the order-pipeline jobs (push, ack, ship, invoice).
 
 A job picks its rows with :func:`select_rows` (a rotating batch, or the one PO of a single-PO
 run), parses their payloads with :func:`parse_payloads`, works on them concurrently with
-:func:`gather_bounded`, and reports every order exactly once through :func:`ok`, :func:`skip`,
-:func:`fail` or :func:`advance` — these keep ``ctx.counters`` and write the one log line per order
-(``order <result> reason=<code> ...``).  ``ctx.counters.total`` counts selected rows.
+:func:`jobs.fanout.gather_bounded`, and reports every order exactly once through :func:`ok`,
+:func:`skip`, :func:`fail` or :func:`advance` — these keep ``ctx.counters`` and write the one log
+line per order (``order <result> reason=<code> ...``). ``ctx.counters.total`` counts selected
+rows. See docs/design.md, "Every job".
 """
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import TypeVar
 
 from db import orders as q
 from jobs.context import JobContext
+from jobs.states import TRANSITIONS, OrderStatus
 from jobs.untrusted import identifier_problem, printable
 from sdk.dsco.errors import DscoPayloadError
 from sdk.dsco.responses import DscoOrder, parse_order
 
 __all__ = [
-    "DEFAULT_CONCURRENCY",
+    "Skip",
     "advance",
-    "chunked",
     "fail",
-    "gather_bounded",
     "multi_banned",
     "ok",
     "parse_payloads",
     "select_rows",
     "skip",
+    "without_multi",
 ]
 
 T = TypeVar("T")
-R = TypeVar("R")
-
-# Per-order fan-out; the SDK enforces each vendor's own limits underneath.
-DEFAULT_CONCURRENCY = 10
+Pair = tuple[q.OrderRow, DscoOrder]
 
 
-async def select_rows(ctx: JobContext, status: int) -> list[q.OrderRow]:
+async def select_rows(ctx: JobContext, status: OrderStatus) -> list[q.OrderRow]:
     """The rows this run handles: ``ctx.po_number`` only if it is in ``status``, else a batch of
     up to ``ctx.size`` rows, least recently attempted first (D5).  Counts them in ``total``."""
     if ctx.po_number:
@@ -72,29 +70,32 @@ def parse_payloads(
     return parsed
 
 
-async def gather_bounded(
-    items: Iterable[T], func: Callable[[T], Awaitable[R]], *, limit: int = DEFAULT_CONCURRENCY
-) -> list[R]:
-    """``func`` over ``items`` concurrently, at most ``limit`` at a time, results in order."""
-    gate = asyncio.Semaphore(max(1, limit))
+@dataclass(frozen=True)
+class Skip:
+    """Why an order cannot go on now: a stable reason code and the detail needed to act
+    (never buyer data)."""
 
-    async def one(item: T) -> R:
-        async with gate:
-            return await func(item)
-
-    return list(await asyncio.gather(*(one(item) for item in items)))
-
-
-def chunked(items: Sequence[T], size: int) -> list[list[T]]:
-    """``items`` in consecutive chunks of at most ``size`` (at least 1)."""
-    step = max(1, size)
-    return [list(items[i : i + step]) for i in range(0, len(items), step)]
+    reason: str
+    detail: str = ""
 
 
 def multi_banned(order: DscoOrder) -> bool:
     """``multi_ban``: True for an order with more than one line or any quantity above 1."""
     lines = order.line_items
     return len(lines) > 1 or any((line.quantity or 0) > 1 for line in lines)
+
+
+def without_multi(ctx: JobContext, items: Iterable[T], of: Callable[[T], Pair]) -> list[T]:
+    """``multi_ban``: ``items`` whose order has one line of one unit; the others are skipped.
+    ``of`` gives an item's row and order."""
+    kept: list[T] = []
+    for item in items:
+        row, order = of(item)
+        if multi_banned(order):
+            skip(ctx, row.po_number, "multi_ban", f"lines={len(order.line_items)}")
+        else:
+            kept.append(item)
+    return kept
 
 
 def _detail(text: str) -> str:
@@ -123,15 +124,17 @@ def fail(ctx: JobContext, po_number: str, reason: str, detail: str = "") -> None
 async def advance(
     ctx: JobContext,
     po_number: str,
-    from_status: int,
-    to_status: int,
+    from_status: OrderStatus,
+    to_status: OrderStatus,
     reason: str,
     detail: str = "",
     *,
     invoice_id: str | None = None,
 ) -> bool:
     """Compare-and-set the row forward and report the order (ok+advanced, or skip when another
-    writer moved the row first)."""
+    writer moved the row first). Only the state machine's forward moves are allowed."""
+    if (from_status, to_status) not in TRANSITIONS:
+        raise ValueError(f"no such move in the order state machine: {from_status} -> {to_status}")
     moved = await q.advance(
         ctx.pool, po_number, from_status, to_status, ctx.now(), invoice_id=invoice_id
     )

@@ -14,14 +14,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from pydantic import Field
+
 from db import orders as q
 from jobs.context import JobContext, JobError
-from jobs.order_fields import Refused, derive_order
+from jobs.order_fields import derive_order
+from jobs.pipeline_common import Skip
+from jobs.registry import JobSpec
+from jobs.runtime_config import JobConfig, JobNeeds
+from jobs.states import OrderStatus
 from jobs.untrusted import printable, storable
 from sdk.dsco.client import DscoClient
 
 EPOCH = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())  # empty table: start here (seed §6.1)
-UNTIL_MARGIN = 10  # DSCO wants `until` at least 5 s in the past
 
 
 @dataclass(frozen=True)
@@ -47,7 +52,7 @@ async def _run(ctx: JobContext, dsco: DscoClient) -> None:
         await _pull_one(ctx, dsco, ctx.po_number)
         return
     per_page = min(max(ctx.size, 10), 1000)
-    until = ctx.now() - UNTIL_MARGIN
+    until = ctx.now() - ctx.env.dsco_until_margin
     if "start" in ctx.overrides:
         window = _manual_window(ctx, until)
         pages = dsco.iter_order_pages(
@@ -55,7 +60,7 @@ async def _run(ctx: JobContext, dsco: DscoClient) -> None:
         )
         await _store_pages(ctx, pages, window)
         return
-    lookback = ctx.config.jobs.pull_dsco_orders.lookback_seconds
+    lookback = JOB.settings(ctx).lookback_seconds
     seen: set[str] = set()
     created_from = (await q.newest_create_time(ctx.pool) or EPOCH + lookback) - lookback
     await _store_pages(
@@ -106,7 +111,7 @@ def _derive(ctx: JobContext, raw: object, window: Window) -> q.OrderUpsert | Non
         return None
     window.seen.add(key)
     ctx.counters.total += 1
-    if isinstance(derived, Refused):
+    if isinstance(derived, Skip):
         _refused(ctx, _raw_po(clean), derived.reason, derived.detail)
         return None
     if cleaned_paths:
@@ -175,12 +180,12 @@ def _log_outcome(ctx: JobContext, outcome: q.UpsertOutcome) -> None:
         ctx.counters.advanced += 1
         log.info("order ok reason=inserted status={}", outcome.new_status)
     elif outcome.old_status != outcome.new_status:
-        if outcome.new_status == q.STATUS_CANCELLED and (outcome.old_status or 0) >= 2:
+        if outcome.new_status == OrderStatus.CANCELLED and (outcome.old_status or 0) >= 2:
             log.warning(
                 "order cancelled in DSCO after it reached Lingxing (status {}): cancel it there",
                 outcome.old_status,
             )
-        elif outcome.new_status == q.STATUS_DONE:
+        elif outcome.new_status == OrderStatus.DONE:
             log.warning("order shipped in DSCO before it reached Lingxing: not pushed")
         else:
             log.info(
@@ -200,3 +205,19 @@ async def _pull_one(ctx: JobContext, dsco: DscoClient, po_number: str) -> None:
     rows = [row for row in [_derive(ctx, raw, Window(0, 2**62))] if row is not None]
     for outcome in await _store(ctx, rows):
         _log_outcome(ctx, outcome)
+
+
+class PullSettings(JobConfig):
+    """``pull_dsco_orders``: how far before the newest known order each pull starts."""
+
+    lookback_seconds: int = Field(default=3600, ge=0)
+
+
+JOB = JobSpec(
+    "pull_dsco_orders",
+    run,
+    PullSettings,
+    {"cron": "0 */15 * * * *", "size": 200, "lookback_seconds": 3600},
+    needs=JobNeeds(dsco=True),
+    in_pipeline=True,
+)

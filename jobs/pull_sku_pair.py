@@ -19,6 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from pydantic import Field
+
 from db import runtime_config as stored_config
 from jobs.audit_sku_pairs import (
     MAX_LISTED,
@@ -29,11 +31,13 @@ from jobs.audit_sku_pairs import (
     shrink_fraction,
 )
 from jobs.context import JobContext, JobError
+from jobs.registry import JobSpec
 from jobs.runtime_config import (
     Capabilities,
+    JobConfig,
+    JobNeeds,
     RuntimeConfigError,
     config_to_json,
-    validate_runtime_config,
 )
 from jobs.untrusted import printable
 from sdk.lingxing.paging import Rejected
@@ -89,7 +93,7 @@ def _checked_mapping(
         _report(ctx, pairs, old, old, saved=False, reason="conflict", conflicts=conflicts)
         return None
     new = new_mapping(pairs)
-    limit = ctx.config.jobs.pull_sku_pair.max_shrink_fraction
+    limit = JOB.settings(ctx).max_shrink_fraction
     shrink = shrink_fraction(old, new)
     if shrink > limit:
         ctx.counters.fail = len(pairs)
@@ -109,14 +113,14 @@ async def _save(ctx: JobContext, new: dict[str, str]) -> int:
     raw["mapping"]["sku"] = new
     try:
         # Capabilities are not this job's concern: it changes no job's enable flag.
-        config = validate_runtime_config(
-            raw, domain=ctx.env.domain, capabilities=Capabilities.everything()
+        config = ctx.schema.validate(
+            raw, domain=ctx.schema.domain, capabilities=Capabilities.everything()
         )
     except RuntimeConfigError as exc:
         raise JobError(f"pulled sku mapping is invalid, not saved: {exc}") from None
     saved = await stored_config.save(
         ctx.pool,
-        ctx.env.domain,
+        ctx.schema.domain,
         config_to_json(config),
         ctx.now(),
         expected_version=ctx.config_version,
@@ -177,3 +181,18 @@ def _report(
         "version": version,
         "audit_dir": audit,
     }
+
+
+class PullSkuPairSettings(JobConfig):
+    """Refuse a pull that would remove more than this fraction of ``mapping.sku``."""
+
+    max_shrink_fraction: float = Field(default=0.5, ge=0.0, le=1.0, allow_inf_nan=False)
+
+
+JOB = JobSpec(
+    "pull_sku_pair",
+    run,
+    PullSkuPairSettings,
+    {"cron": "0 0 3 * * *", "size": 1000},
+    needs=JobNeeds(lingxing=True),
+)

@@ -19,14 +19,17 @@ from dataclasses import dataclass, field
 from db import orders as q
 from jobs import pipeline_common as pc
 from jobs.context import JobContext, JobError
-from jobs.lingxing_order import BuiltOrder, Skip, build_order
+from jobs.fanout import chunked, gather_bounded
+from jobs.lingxing_order import BuiltOrder, build_order
+from jobs.registry import JobSpec
+from jobs.runtime_config import JobConfig, JobNeeds
+from jobs.states import OrderStatus
 from sdk._errors import SdkError
 from sdk.dsco.responses import DscoOrder
 from sdk.lingxing.client import LingxingClient
 from sdk.lingxing.models import LxOrder
 from sdk.lingxing.paging import Rows
 
-FROM, TO = q.STATUS_PULLED, q.STATUS_PUSHED
 CREATE_CONCURRENCY = 10  # the create endpoint's in-flight cap
 _MAX_MESSAGE = 200
 
@@ -51,7 +54,7 @@ async def run(ctx: JobContext) -> None:
     platform_code = ctx.env.lingxing_platform_code
     if platform_code is None:
         raise JobError("integration.lingxing.platform_code is not configured")
-    orders = pc.parse_payloads(ctx, await pc.select_rows(ctx, FROM))
+    orders = pc.parse_payloads(ctx, await pc.select_rows(ctx, OrderStatus.PULLED))
     if not orders:
         return
     pending = await _advance_existing(ctx, lx, orders)
@@ -99,7 +102,7 @@ async def _advance_found(ctx: JobContext, po: str, matches: list[LxOrder], reaso
         # has to decide; ack will not find it (it ignores deleted orders).
         ctx.log.bind(po_number=po).warning("order exists in Lingxing only as a deleted order")
         detail += " only_deleted=true"
-    await pc.advance(ctx, po, FROM, TO, reason, detail)
+    await pc.advance(ctx, po, OrderStatus.PULLED, OrderStatus.PUSHED, reason, detail)
 
 
 def _by_po(found: Iterable[LxOrder], wanted: Sequence[str]) -> dict[str, list[LxOrder]]:
@@ -119,7 +122,7 @@ def _build_all(
     per_store: dict[str, list[BuiltOrder]] = defaultdict(list)
     for row, order in orders:
         built = build_order(order, ctx.config.mapping)
-        if isinstance(built, Skip):
+        if isinstance(built, pc.Skip):
             pc.skip(ctx, row.po_number, built.reason, built.detail)
         else:
             per_store[built.store_id].append(built)
@@ -131,14 +134,14 @@ async def _create_all(
 ) -> CreateOutcome:
     """Step 3: every create call of the run, concurrently."""
     chunks = [
-        (store, chunk) for store, built in per_store.items() for chunk in pc.chunked(built, batch)
+        (store, chunk) for store, built in per_store.items() for chunk in chunked(built, batch)
     ]
 
     async def one(job: tuple[str, list[BuiltOrder]]) -> CreateOutcome:
         return await _create_chunk(lx, platform_code, *job)
 
     outcome = CreateOutcome()
-    for part in await pc.gather_bounded(chunks, one, limit=CREATE_CONCURRENCY):
+    for part in await gather_bounded(chunks, one, limit=CREATE_CONCURRENCY):
         outcome.merge(part)
     return outcome
 
@@ -176,7 +179,7 @@ def _message(exc: SdkError) -> str:
 async def _settle(ctx: JobContext, lx: LingxingClient, outcome: CreateOutcome) -> None:
     """Advance the created orders, report the rejected ones, re-check the unknown ones."""
     for po in sorted(outcome.created):
-        await pc.advance(ctx, po, FROM, TO, "created")
+        await pc.advance(ctx, po, OrderStatus.PULLED, OrderStatus.PUSHED, "created")
     for po, message in sorted(outcome.rejected.items()):
         pc.fail(ctx, po, "lingxing_rejected", f"message={message[:_MAX_MESSAGE]!r}")
     if outcome.unknown:
@@ -200,3 +203,14 @@ async def _recheck(ctx: JobContext, lx: LingxingClient, pos: list[str]) -> None:
         else:
             # Possibly still being processed: the next run's existence check decides.
             pc.skip(ctx, po, "create_outcome_unknown", "not listed by Lingxing yet")
+
+
+JOB = JobSpec(
+    "push_to_lingxing",
+    run,
+    JobConfig,
+    {"cron": "0 */15 * * * *", "size": 50},
+    needs=JobNeeds(lingxing=True, platform_code=True, shop=True),
+    input_status=OrderStatus.PULLED,
+    in_pipeline=True,
+)

@@ -1,4 +1,4 @@
-"""The one path every trigger takes to run a job (SPEC §2.2).
+"""The one path every trigger takes to run a job (docs/design.md, "The runner").
 
 resolve → snapshot → enable rule (scheduled only) → advisory lock on a pinned connection →
 run under a timeout while watching the lock → unlock → one end line → ``RunResult``.
@@ -22,6 +22,8 @@ from jobs.locks import HeldLock, lock_key
 from jobs.registry import JobSpec, Registry
 
 ConnectFn = Callable[[], Awaitable["asyncpg.Connection[asyncpg.Record]"]]
+# What a lost or unreachable database raises at the runner's edge.
+_DB_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 @dataclass
@@ -80,46 +82,53 @@ class Runner:
         po_number: str | None = None,
         overrides: dict[str, Any] | None = None,
     ) -> RunResult:
-        """Run ``job`` once; never raises for job failures (they are in the result)."""
-        spec = self.registry.get(job)  # UnknownJobError propagates: a caller mistake
-        request = RunRequest(job, trigger, po_number, overrides or {})
+        """Run ``job`` once. An unknown name raises :class:`UnknownJobError` (a caller
+        mistake); everything else — the job failing, the database away — is in the result."""
+        spec = self.registry.get(job)
         run_id = uuid.uuid4().hex[:12]
         log = logger.bind(job=job, run_id=run_id, trigger=trigger, po_number=po_number or "")
-        snapshot = self._config.snapshot
-        if trigger == "scheduled" and not (
-            snapshot.config.job(job).enable and not spec.manual_only
-        ):
-            return self._finish(request, run_id, "disabled", self._clock(), log, None)
-        started = self._clock()
-        lock = await self._lock(job, log)
+        run = _Run(RunRequest(job, trigger, po_number, overrides or {}), run_id, self._clock(), log)
+        if trigger == "scheduled" and not self._schedulable(spec):
+            return self._finish(run, "disabled")
+        lock = await self._lock(job, run.log)
         if lock is None:
-            unreachable = "database unreachable: could not take the job lock"
-            return self._finish(request, run_id, "failed", started, log, None, unreachable)
+            return self._finish(run, "failed", "database unreachable: could not take the job lock")
         try:
-            if not await lock.try_acquire():
-                log.info("job already running, not started")
-                return self._finish(request, run_id, "already_running", started, log, None)
-            ctx = self._context(spec, request, run_id, log)
-            self.running[job] = run_id
-            log.info("job started")
-            status, error = await self._execute(spec, ctx, lock)
-            return self._finish(request, run_id, status, started, log, ctx, error)
+            return await self._locked(spec, run, lock)
         finally:
-            if self.running.get(job) == run_id:
+            if self.running.get(job) == run.run_id:
                 del self.running[job]
             await lock.release()
+
+    def _schedulable(self, spec: JobSpec[Any]) -> bool:
+        return self._config.snapshot.config.job(spec.name).enable and not spec.manual_only
+
+    async def _locked(self, spec: JobSpec[Any], run: _Run, lock: HeldLock) -> RunResult:
+        try:
+            acquired = await lock.try_acquire()
+        except _DB_ERRORS as exc:
+            run.log.error("job not started: could not take its lock ({})", type(exc).__name__)
+            return self._finish(run, "failed", "database unreachable: could not take the job lock")
+        if not acquired:
+            run.log.info("job already running, not started")
+            return self._finish(run, "already_running")
+        run.ctx = self._context(spec, run)
+        self.running[spec.name] = run.run_id
+        run.log.info("job started")
+        status, error = await self._execute(spec, run.ctx, lock)
+        return self._finish(run, status, error)
 
     async def _lock(self, job: str, log: Any) -> HeldLock | None:
         """The job's lock on a fresh connection; None (logged) when the database is away."""
         try:
             conn = await self._connect()
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except _DB_ERRORS as exc:
             log.error("job not started: database unreachable ({})", type(exc).__name__)
             return None
         return HeldLock(conn, lock_key(self._config.domain, job))
 
     async def _execute(
-        self, spec: JobSpec, ctx: JobContext, lock: HeldLock
+        self, spec: JobSpec[Any], ctx: JobContext, lock: HeldLock
     ) -> tuple[RunStatus, str | None]:
         """Run the job body, racing it against the timeout and the lock watcher."""
         body = asyncio.create_task(self._guarded(spec, ctx))
@@ -142,10 +151,10 @@ class Runner:
         ctx.log.error("job timed out after {}s", self._timeout(spec.name))
         return "timeout", f"timed out after {self._timeout(spec.name):g}s"
 
-    async def _guarded(self, spec: JobSpec, ctx: JobContext) -> tuple[RunStatus, str | None]:
+    async def _guarded(self, spec: JobSpec[Any], ctx: JobContext) -> tuple[RunStatus, str | None]:
         try:
             self._check_requirements(spec)
-            await spec.func(ctx)
+            await spec.run(ctx)
         except JobError as exc:
             ctx.log.error("job failed: {}", exc)
             return "failed", str(exc)
@@ -154,59 +163,63 @@ class Runner:
             return "failed", f"{type(exc).__name__}: {exc}"
         return "ok", None
 
-    def _check_requirements(self, spec: JobSpec) -> None:
-        if spec.needs_dsco:
+    def _check_requirements(self, spec: JobSpec[Any]) -> None:
+        if spec.needs.dsco:
             self._clients.require_dsco()
-        if spec.needs_lingxing:
+        if spec.needs.lingxing:
             self._clients.require_lingxing()
 
-    def _context(self, spec: JobSpec, req: RunRequest, run_id: str, log: Any) -> JobContext:
+    def _context(self, spec: JobSpec[Any], run: _Run) -> JobContext:
         snapshot = self._config.snapshot
         return JobContext(
             job=spec.name,
-            run_id=run_id,
-            trigger=req.trigger,
+            run_id=run.run_id,
+            trigger=run.request.trigger,
             pool=self._pool,
             clients=self._clients,
             config=snapshot.config,
             config_version=snapshot.version,
+            schema=self._config.schema,
             env=self._env,
             size=snapshot.config.job(spec.name).size,
-            po_number=req.po_number,
-            overrides=req.overrides,
+            po_number=run.request.po_number,
+            overrides=run.request.overrides,
             clock=self._clock,
-            log=log,
+            log=run.log,
         )
 
-    def _finish(
-        self,
-        req: RunRequest,
-        run_id: str,
-        status: RunStatus,
-        started: float,
-        log: Any,
-        ctx: JobContext | None,
-        error: str | None = None,
-    ) -> RunResult:
-        result = RunResult(
-            run_id=run_id,
-            job=req.job,
-            trigger=req.trigger,
-            status=status,
-            started_at=int(started),
-            duration_ms=max(0, int((self._clock() - started) * 1000)),
-            counters=ctx.counters.as_dict() if ctx else {},
-            error=error,
-            report=ctx.report if ctx else None,
-            po_number=req.po_number,
-        )
-        if ctx is not None:
-            self.last_results[req.job] = result
-            log.info(
-                "job finished status={} duration_ms={} counters={}",
-                status,
-                result.duration_ms,
-                result.counters,
+    def _finish(self, run: _Run, status: RunStatus, error: str | None = None) -> RunResult:
+        result = run.result(status, self._clock(), error)
+        if run.ctx is not None:
+            self.last_results[run.request.job] = result
+            counters = " ".join(f"{k}={v}" for k, v in result.counters.items())
+            run.log.info(
+                "job finished status={} duration_ms={} {}", status, result.duration_ms, counters
             )
         self.stats.record(result)
         return result
+
+
+@dataclass
+class _Run:
+    """One run on its way: what was asked, its id and logger, and its context once started."""
+
+    request: RunRequest
+    run_id: str
+    started: float
+    log: Any
+    ctx: JobContext | None = None
+
+    def result(self, status: RunStatus, now: float, error: str | None) -> RunResult:
+        return RunResult(
+            run_id=self.run_id,
+            job=self.request.job,
+            trigger=self.request.trigger,
+            status=status,
+            started_at=int(self.started),
+            duration_ms=max(0, int((now - self.started) * 1000)),
+            counters=self.ctx.counters.as_dict() if self.ctx else {},
+            error=error,
+            report=self.ctx.report if self.ctx else None,
+            po_number=self.request.po_number,
+        )

@@ -11,31 +11,30 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TypeVar
 
 from db import orders as q
 from jobs import pipeline_common as pc
 from jobs.context import JobContext
-from jobs.dsco_shipment import Allocation, Skip, allocate, build_shipment
-from jobs.runtime_config import reverse_mapping
+from jobs.dsco_delivery import deliver
+from jobs.dsco_shipment import Allocation, allocate, build_shipment
+from jobs.fanout import gather_bounded
+from jobs.registry import JobSpec
+from jobs.runtime_config import JobNeeds, MultiBanJobConfig, reverse_mapping
+from jobs.states import ACKNOWLEDGED_IN_DSCO, FULFILLED_IN_DSCO, DscoStatus, OrderStatus
 from jobs.wms import outbound_by_po
 from sdk._errors import SdkError
-from sdk.dsco.changelog import ChangeLogOutcome
 from sdk.dsco.client import DscoClient
-from sdk.dsco.errors import DscoPayloadError, DscoValidationError
+from sdk.dsco.errors import DscoPayloadError
 from sdk.dsco.models import ShipmentForOrder
-from sdk.dsco.responses import BatchAccepted, DscoOrder, parse_order
+from sdk.dsco.responses import DscoOrder, parse_order
 from sdk.lingxing.client import LingxingClient
 
 T = TypeVar("T")
 
-IN, OUT = q.STATUS_ACKED, q.STATUS_SHIPPED
-# How long one run waits for DSCO's change log of a batch before leaving it to the next run.
-LOG_TIMEOUT, LOG_POLL = 60.0, 3.0
-DSCO_DONE = ("shipped", "completed")
-_GO_ON = ("shipment_pending", *DSCO_DONE)
+IN, OUT = OrderStatus.ACKED, OrderStatus.SHIPPED
 
 
 @dataclass
@@ -52,10 +51,10 @@ class Candidate:
 async def run(ctx: JobContext) -> None:
     dsco, lingxing = ctx.clients.require_dsco(), ctx.clients.require_lingxing()
     rows = await pc.select_rows(ctx, IN)
-    checked = await pc.gather_bounded(rows, lambda row: dsco_state(ctx, dsco, row))
+    checked = await gather_bounded(rows, lambda row: dsco_state(ctx, dsco, row))
     candidates = [c for c in checked if c is not None]
-    if ctx.config.jobs.ship_to_dsco.multi_ban:
-        candidates = [c for c in candidates if not _banned(ctx, c)]
+    if JOB.settings(ctx).multi_ban:
+        candidates = pc.without_multi(ctx, candidates, lambda c: (c.row, c.order))
     candidates = await _with_outbound(ctx, lingxing, candidates)
     elements: dict[str, tuple[Candidate, ShipmentForOrder]] = {}
     for cand in candidates:
@@ -79,22 +78,15 @@ async def dsco_state(ctx: JobContext, dsco: DscoClient, row: q.OrderRow) -> Cand
         pc.skip(ctx, po, "not_found_in_dsco")
         return None
     status = order.dsco_status or ""
-    if status == "cancelled":
-        await pc.advance(ctx, po, IN, q.STATUS_CANCELLED, "cancelled_in_dsco")
+    if status == DscoStatus.CANCELLED:
+        await pc.advance(ctx, po, IN, OrderStatus.CANCELLED, "cancelled_in_dsco")
         return None
-    if status not in _GO_ON:
-        reason = "not_acknowledged" if status == "created" else "unexpected_dsco_status"
+    if status not in ACKNOWLEDGED_IN_DSCO:
+        reason = "not_acknowledged" if status == DscoStatus.CREATED else "unexpected_dsco_status"
         pc.skip(ctx, po, reason, f"dsco_status={status}")
         return None
     in_dsco = order.tracking_numbers
     return Candidate(row, order, set(row.tracking_numbers) | in_dsco, in_dsco)
-
-
-def _banned(ctx: JobContext, cand: Candidate) -> bool:
-    if pc.multi_banned(cand.order):
-        pc.skip(ctx, cand.row.po_number, "multi_ban", f"lines={len(cand.order.line_items)}")
-        return True
-    return False
 
 
 async def _with_outbound(
@@ -110,7 +102,7 @@ async def _with_outbound(
         result = allocate(
             cand.order, outbound[cand.row.po_number], reverse_sku, ctx.env.lingxing_timezone
         )
-        if isinstance(result, Skip):
+        if isinstance(result, pc.Skip):
             pc.skip(ctx, cand.row.po_number, result.reason, result.detail)
         else:
             cand.allocation = result
@@ -144,7 +136,7 @@ def shipped_everything(cand: Candidate, confirmed: set[str]) -> bool:
     assert cand.allocation is not None
     if cand.allocation.covered(confirmed):
         return True
-    dsco_done = (cand.order.dsco_status or "") in DSCO_DONE
+    dsco_done = (cand.order.dsco_status or "") in FULFILLED_IN_DSCO
     return dsco_done and set(cand.allocation.tracking_numbers) <= cand.in_dsco
 
 
@@ -152,9 +144,7 @@ async def _send(
     ctx: JobContext, dsco: DscoClient, elements: dict[str, tuple[Candidate, ShipmentForOrder]]
 ) -> None:
     outcome = await deliver(
-        dsco.create_shipments,
-        lambda request_id, keys: dsco.wait_for_request("order", request_id, keys, **_WAIT),
-        {po: element for po, (_, element) in elements.items()},
+        ctx, "order", dsco.create_shipments, {po: el for po, (_, el) in elements.items()}
     )
     for po, (cand, element) in elements.items():
         new = [s.tracking_number for s in element.shipments]
@@ -170,59 +160,12 @@ async def _send(
             pc.skip(ctx, po, "shipment_unconfirmed", outcome.unknown.get(po, ""))
 
 
-# --- sending an async DSCO batch (shared with invoice_to_dsco) --------------------------------
-
-_WAIT = {"timeout": LOG_TIMEOUT, "poll_interval": LOG_POLL}
-
-
-@dataclass
-class BatchOutcome:
-    """Per key (PO / invoiceId): confirmed, rejected (with DSCO's reasons) or not known yet."""
-
-    succeeded: set[str] = field(default_factory=set)
-    failed: dict[str, str] = field(default_factory=dict)
-    unknown: dict[str, str] = field(default_factory=dict)
-
-    def merge(self, other: BatchOutcome) -> None:
-        self.succeeded |= other.succeeded
-        self.failed.update(other.failed)
-        self.unknown.update(other.unknown)
-
-
-async def deliver(
-    post: Callable[[list[T]], Awaitable[BatchAccepted]],
-    wait: Callable[[str, list[str]], Awaitable[ChangeLogOutcome]],
-    elements: dict[str, T],
-) -> BatchOutcome:
-    """Send ``elements`` (key → element) in one batch and read their results.
-
-    A batch DSCO refuses as a whole is split and sent element by element, so one bad element
-    cannot block the others.  An ambiguous failure (timeout, 5xx) leaves every key unknown: the
-    next run re-checks DSCO before sending anything again (D6)."""
-    outcome = BatchOutcome()
-    try:
-        accepted = await post(list(elements.values()))
-    except DscoValidationError as exc:
-        if len(elements) == 1:
-            outcome.failed.update(dict.fromkeys(elements, _short(str(exc))))
-            return outcome
-        singles = await pc.gather_bounded(
-            elements.items(), lambda item: deliver(post, wait, dict([item]))
-        )
-        for single in singles:
-            outcome.merge(single)
-        return outcome
-    except SdkError as exc:
-        outcome.unknown.update(dict.fromkeys(elements, f"send_error={type(exc).__name__}"))
-        return outcome
-    log = await wait(accepted.request_id, list(elements))
-    outcome.succeeded = set(log.succeeded)
-    outcome.failed = {k: _short("; ".join(v)) for k, v in log.failed.items()}
-    outcome.unknown = dict.fromkeys(
-        log.pending, f"change_log_pending request_id={accepted.request_id}"
-    )
-    return outcome
-
-
-def _short(text: str, limit: int = 300) -> str:
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+JOB = JobSpec(
+    "ship_to_dsco",
+    run,
+    MultiBanJobConfig,
+    {"cron": "0 */15 * * * *", "size": 200, "multi_ban": False},
+    needs=JobNeeds(dsco=True, lingxing=True, shop=True),
+    input_status=OrderStatus.ACKED,
+    in_pipeline=True,
+)

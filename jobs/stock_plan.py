@@ -146,8 +146,3 @@ def build_item(plan: SkuPlan) -> ItemInventory:
         ],
         quantity_available=total,
     )
-
-
-def chunks(items: list[SkuPlan], size: int) -> list[list[SkuPlan]]:
-    size = max(size, 1)
-    return [items[i : i + size] for i in range(0, len(items), size)]

@@ -8,7 +8,6 @@ as a whole (400) is re-sent item by item so one bad item cannot block the others
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Sequence
 
 import pydantic
@@ -16,7 +15,8 @@ import pydantic
 from db import warehouse_sync as q
 from db.warehouse_sync import Outcome, SyncRow
 from jobs.context import JobContext
-from jobs.stock_plan import REASON_UPDATED, SkuPlan, build_item, chunks
+from jobs.fanout import chunked, gather_bounded
+from jobs.stock_plan import REASON_UPDATED, SkuPlan, build_item
 from sdk._errors import SdkError
 from sdk.dsco.client import DscoClient
 from sdk.dsco.errors import DscoValidationError
@@ -41,13 +41,12 @@ async def write_inventory(
     """
     todo = [p for p in plans if not p.failure]
     items = {p.sku: item for p in todo if (item := _item(p)) is not None}
-    gate = asyncio.Semaphore(WRITE_CONCURRENCY)
 
     async def send(chunk: list[SkuPlan]) -> int:
-        async with gate:
-            return await _send_chunk(dsco, [p for p in chunk if p.sku in items], items)
+        return await _send_chunk(dsco, [p for p in chunk if p.sku in items], items)
 
-    calls = sum(await asyncio.gather(*(send(c) for c in chunks(todo, ctx.size))))
+    sent = await gather_bounded(chunked(todo, ctx.size), send, limit=WRITE_CONCURRENCY)
+    calls = sum(sent)
     await q.set_outcomes(ctx.pool, _outcomes(todo, rows, ids), ctx.now())
     return calls
 

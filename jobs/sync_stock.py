@@ -23,14 +23,16 @@ Per-run overrides (``ctx.overrides``, for the open API):
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 from collections.abc import Mapping
+from dataclasses import asdict
 from typing import Any
 
 from db import warehouse_sync as q
 from jobs.context import JobContext, JobError
-from jobs.runtime_config import ReverseMappingConflictError, reverse_mapping
+from jobs.fanout import gather_bounded
+from jobs.registry import JobSpec
+from jobs.runtime_config import JobConfig, JobNeeds, ReverseMappingConflictError, reverse_mapping
 from jobs.stock_plan import (
     REASON_COMPARED,
     REASON_NOT_FOUND,
@@ -49,14 +51,6 @@ from sdk.lingxing.client import LingxingClient
 
 READ_CONCURRENCY = 10
 LINGXING_PAGE = 800  # the endpoint's maximum
-# When a stream dump is over (DSCO SDK's rule, seconds; see sdk.dsco.streams.DumpClock). The
-# 5 s poll stays under DSCO's 15 reads a minute. Tests shorten these.
-STREAM_WAITS: dict[str, float] = {
-    "first_event_wait": 120.0,
-    "idle_timeout": 120.0,
-    "poll_interval": 5.0,
-    "settle": 60.0,
-}
 
 
 async def run(ctx: JobContext) -> None:
@@ -71,7 +65,7 @@ async def run(ctx: JobContext) -> None:
     else:
         stock, unreadable = await _read_lingxing(ctx, ctx.clients.require_lingxing(), codes)
         plans = plan_skus(stock, codes, _sku_reverse(ctx), unreadable)
-    if ctx.config.jobs.sync_stock.use_stream:
+    if JOB.settings(ctx).use_stream:
         await _read_dsco_stream(ctx, dsco, plans)
     else:
         await _read_dsco(ctx, dsco, plans)
@@ -87,7 +81,7 @@ async def run(ctx: JobContext) -> None:
 def _should_write(ctx: JobContext) -> bool:
     dry_run = ctx.overrides.get("dry_run")
     if dry_run is None:
-        return ctx.config.jobs.sync_stock.sync
+        return JOB.settings(ctx).sync
     if not isinstance(dry_run, bool):
         raise JobError("overrides.dry_run must be true or false")
     return not dry_run
@@ -119,31 +113,26 @@ async def _read_lingxing(
 
 
 async def _read_dsco(ctx: JobContext, dsco: DscoClient, plans: list[SkuPlan]) -> None:
-    gate = asyncio.Semaphore(READ_CONCURRENCY)
-
     async def read(plan: SkuPlan) -> None:
-        if plan.failure:
+        try:
+            item = await dsco.get_inventory(plan.sku, item_key="sku")
+        except SdkError as exc:
+            plan.failure = f"dsco_read_failed: {exc}"[:500]
             return
-        async with gate:
-            try:
-                item = await dsco.get_inventory(plan.sku, item_key="sku")
-            except SdkError as exc:
-                plan.failure = f"dsco_read_failed: {exc}"[:500]
-                return
         found = dsco_quantities(item)
         if found is None:
             plan.failure = REASON_NOT_FOUND
         else:
             plan.dsco = found
 
-    await asyncio.gather(*(read(plan) for plan in plans))
+    await gather_bounded([p for p in plans if not p.failure], read, limit=READ_CONCURRENCY)
 
 
 async def _read_dsco_stream(ctx: JobContext, dsco: DscoClient, plans: list[SkuPlan]) -> None:
     todo = {plan.sku: plan for plan in plans if not plan.failure}
     found: dict[str, dict[str, int] | None] = {}
     try:
-        dump = dsco.streams.read_inventory_dump(skus=list(todo), **STREAM_WAITS)
+        dump = dsco.streams.read_inventory_dump(skus=list(todo), **asdict(ctx.env.stream_waits))
         async with contextlib.aclosing(dump) as items:
             async for item in items:
                 if item.get("sku") in todo:  # a later duplicate is the newer state
@@ -214,3 +203,21 @@ def _finish(ctx: JobContext, plans: list[SkuPlan], rows: int, write: bool, calls
         write,
         calls,
     )
+
+
+class SyncStockSettings(JobConfig):
+    """``sync`` also writes to DSCO (else read and record only); ``use_stream`` reads DSCO's
+    current inventory by stream instead of one read per SKU."""
+
+    sync: bool = False
+    use_stream: bool = False
+
+
+JOB = JobSpec(
+    "sync_stock",
+    run,
+    SyncStockSettings,
+    {"cron": "0 0 1 * * *", "size": 200, "sync": False, "use_stream": False},
+    needs=JobNeeds(dsco=True, lingxing=True, warehouse=True),
+    in_pipeline=True,
+)

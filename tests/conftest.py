@@ -31,7 +31,6 @@ pytest_plugins = ["tests.secret_audit"]
 logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
 TEMPLATE = "dl_test_template"
 
 

@@ -21,14 +21,6 @@ from db.order_stats import StatusSummary, status_summary
 from jobs.context import RunResult
 from jobs.registry import UnknownJobError
 
-PIPELINE = (
-    "pull_dsco_orders",
-    "push_to_lingxing",
-    "ack_to_dsco",
-    "ship_to_dsco",
-    "invoice_to_dsco",
-    "sync_stock",
-)
 INSTANCES_SEEN_WITHIN = 86400
 
 
@@ -127,7 +119,7 @@ def _job_line(state: AdminState, name: str) -> dict[str, Any]:
 
 async def run_jobs(request: web.Request, body: RunJobsBody) -> web.Response:
     state = admin_state(request)
-    jobs = [known_job(state, name) for name in body.jobs or PIPELINE]
+    jobs = [known_job(state, name) for name in body.jobs or state.core.runner.registry.pipeline()]
     results = []
     for job in jobs:  # sequential: a later job works on what the earlier one produced
         result = await state.core.runner.run(job, trigger="manual")

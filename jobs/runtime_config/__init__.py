@@ -1,7 +1,8 @@
-"""The runtime configuration (SPEC §3.2): typed models, defaults and validation on save.
+"""The runtime configuration: typed models, the schema derived from the jobs, validation on save.
 
-Build a :class:`RuntimeConfig` from untrusted JSON only through :func:`validate_runtime_config`;
-store it with :func:`config_to_json`, which reads back unchanged.
+Build a :class:`RuntimeConfig` from untrusted JSON only through :meth:`ConfigSchema.validate`;
+store it with :func:`config_to_json`, which reads back unchanged. The daemon's schema is
+``jobs.catalog.SCHEMA``.
 """
 
 from __future__ import annotations
@@ -9,52 +10,34 @@ from __future__ import annotations
 from jobs.runtime_config.errors import FieldError, RuntimeConfigError
 from jobs.runtime_config.models import (
     DOMAIN,
-    JOB_MODELS,
-    JOB_NAMES,
     MAPPING_KINDS,
     JobConfig,
-    JobsConfig,
     MappingConfig,
     MultiBanJobConfig,
-    PullDscoOrdersConfig,
-    PullSkuPairConfig,
     RuntimeConfig,
-    SyncStockConfig,
     config_to_json,
-    default_config,
-    default_job,
 )
 from jobs.runtime_config.rules import (
-    JOB_NEEDS,
     Capabilities,
     JobNeeds,
     ReverseMappingConflictError,
     reverse_mapping,
 )
-from jobs.runtime_config.validate import validate_runtime_config
+from jobs.runtime_config.schema import ConfigSchema
 
 __all__ = [
     "DOMAIN",
-    "JOB_MODELS",
-    "JOB_NAMES",
-    "JOB_NEEDS",
     "MAPPING_KINDS",
     "Capabilities",
+    "ConfigSchema",
     "FieldError",
     "JobConfig",
     "JobNeeds",
-    "JobsConfig",
     "MappingConfig",
     "MultiBanJobConfig",
-    "PullDscoOrdersConfig",
-    "PullSkuPairConfig",
     "ReverseMappingConflictError",
     "RuntimeConfig",
     "RuntimeConfigError",
-    "SyncStockConfig",
     "config_to_json",
-    "default_config",
-    "default_job",
     "reverse_mapping",
-    "validate_runtime_config",
 ]

@@ -37,19 +37,6 @@ class JobNeeds:
     warehouse: bool = False
 
 
-JOB_NEEDS: Final[Mapping[str, JobNeeds]] = {
-    "pull_dsco_orders": JobNeeds(dsco=True),
-    "push_to_lingxing": JobNeeds(lingxing=True, platform_code=True, shop=True),
-    "ack_to_dsco": JobNeeds(dsco=True, lingxing=True),
-    "ship_to_dsco": JobNeeds(dsco=True, lingxing=True, shop=True),
-    "invoice_to_dsco": JobNeeds(dsco=True, lingxing=True, shop=True),
-    "sync_stock": JobNeeds(dsco=True, lingxing=True, warehouse=True),
-    "pull_sku_pair": JobNeeds(lingxing=True),
-    "check_orders": JobNeeds(dsco=True, lingxing=True),
-    "cleanup_exports": JobNeeds(),
-}
-
-
 class ReverseMappingConflictError(ValueError):
     """Two keys of a mapping share one value, so the mapping cannot be read backwards."""
 
@@ -79,13 +66,14 @@ def mapping_errors(mappings: Mapping[str, Mapping[str, str]]) -> list[FieldError
 
 
 def enable_errors(
-    name: str, enabled: bool, mappings: Mapping[str, Mapping[str, str]], capabilities: Capabilities
+    name: str,
+    needs: JobNeeds,
+    mappings: Mapping[str, Mapping[str, str]],
+    capabilities: Capabilities,
 ) -> list[FieldError]:
     """What enabling job ``name`` lacks. A kind absent from ``mappings`` (its shape was invalid
     and is reported already) is not reported again as empty."""
-    if not enabled:
-        return []
-    path, needs = f"jobs.{name}.enable", JOB_NEEDS[name]
+    path = f"jobs.{name}.enable"
     return [FieldError(path, reason) for reason in _missing(needs, mappings, capabilities)]
 
 

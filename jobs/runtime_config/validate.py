@@ -7,24 +7,17 @@ every broken rule is collected and raised together in one :class:`RuntimeConfigE
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from pydantic import ConfigDict, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
 from jobs.runtime_config.errors import FieldError, RuntimeConfigError, quote
-from jobs.runtime_config.models import (
-    DOMAIN,
-    JOB_MODELS,
-    JOB_NAMES,
-    MAPPING_KINDS,
-    JobConfig,
-    JobsConfig,
-    MappingConfig,
-    RuntimeConfig,
-    default_job,
-)
+from jobs.runtime_config.models import MAPPING_KINDS, JobConfig, RuntimeConfig
 from jobs.runtime_config.rules import Capabilities, enable_errors, mapping_errors
+
+if TYPE_CHECKING:
+    from jobs.runtime_config.schema import ConfigSchema
 
 _TOP_LEVEL: Final = ("domain", "jobs", "mapping")
 _ENTRIES: Final = TypeAdapter(dict[str, str], config=ConfigDict(strict=True))
@@ -43,10 +36,10 @@ _PLAIN_REASONS: Final = {
 Entries = dict[str, dict[str, str]]
 
 
-def validate_runtime_config(
-    raw: object, *, domain: str, capabilities: Capabilities
+def validate(
+    schema: ConfigSchema, raw: object, *, domain: str, capabilities: Capabilities
 ) -> RuntimeConfig:
-    """Check ``raw`` (parsed JSON) against every rule of SPEC §3.2 and return the typed config.
+    """Check ``raw`` (parsed JSON) against every rule and return the typed config.
 
     ``domain`` is the domain the caller asked for (the request's ``?domain=``). A job missing from
     ``jobs`` gets its default entry, and a missing ``mapping`` kind is empty, so a stored config
@@ -57,29 +50,26 @@ def validate_runtime_config(
     if not isinstance(raw, Mapping):
         raise RuntimeConfigError([FieldError("<root>", f"expected an object, got {_kind(raw)}")])
     errors = [FieldError(str(key), "unknown key") for key in raw if key not in _TOP_LEVEL]
-    errors += _domain_errors(raw, domain)
-    jobs, job_errors = _parse_jobs(raw)
+    errors += _domain_errors(raw, schema.domain, domain)
+    jobs, job_errors = _parse_jobs(schema, raw)
     mappings, entry_errors = _parse_mappings(raw)
     errors += job_errors + entry_errors + mapping_errors(mappings)
-    for name in JOB_NAMES:
-        errors += enable_errors(name, _enabled(raw, jobs, name), mappings, capabilities)
+    for name, job in schema.jobs.items():
+        if _enabled(raw, jobs, name):
+            errors += enable_errors(name, job.needs, mappings, capabilities)
     if errors:
         raise RuntimeConfigError(errors)
-    return RuntimeConfig(
-        domain=DOMAIN,
-        jobs=JobsConfig.model_validate(jobs),
-        mapping=MappingConfig.model_validate(mappings),
-    )
+    return schema.build(jobs, mappings)
 
 
-def _domain_errors(raw: Mapping[Any, Any], domain: str) -> list[FieldError]:
+def _domain_errors(raw: Mapping[Any, Any], own: str, domain: str) -> list[FieldError]:
     if "domain" not in raw:
         return [FieldError("domain", "required")]
     value = raw["domain"]
     if not isinstance(value, str):
         return [FieldError("domain", f"expected a string, got {_kind(value)}")]
-    if value != DOMAIN:
-        return [FieldError("domain", f"expected {quote(DOMAIN)}, got {quote(value)}")]
+    if value != own:
+        return [FieldError("domain", f"expected {quote(own)}, got {quote(value)}")]
     if value != domain:
         return [
             FieldError(
@@ -89,23 +79,25 @@ def _domain_errors(raw: Mapping[Any, Any], domain: str) -> list[FieldError]:
     return []
 
 
-def _parse_jobs(raw: Mapping[Any, Any]) -> tuple[dict[str, JobConfig], list[FieldError]]:
+def _parse_jobs(
+    schema: ConfigSchema, raw: Mapping[Any, Any]
+) -> tuple[dict[str, JobConfig], list[FieldError]]:
     """The jobs whose entries are valid (defaults for missing ones), and the errors of the rest."""
     section = _section(raw, "jobs")
     if isinstance(section, FieldError):
         return {}, [section]
     errors = [
-        FieldError(f"jobs.{key}", f"unknown job (known: {', '.join(JOB_NAMES)})")
+        FieldError(f"jobs.{key}", f"unknown job (known: {', '.join(schema.names())})")
         for key in section
-        if key not in JOB_NAMES
+        if key not in schema.jobs
     ]
     jobs: dict[str, JobConfig] = {}
-    for name in JOB_NAMES:
+    for name, job in schema.jobs.items():
         if name not in section:
-            jobs[name] = default_job(name)
+            jobs[name] = job.default_settings()
             continue
         try:
-            jobs[name] = JOB_MODELS[name].model_validate(section[name])
+            jobs[name] = job.settings_model.model_validate(section[name])
         except ValidationError as exc:
             errors += _from_pydantic(f"jobs.{name}", exc)
     return jobs, errors

@@ -153,13 +153,6 @@ class _OrderReferenced(WireModel):
             )
         return self
 
-    @property
-    def order_key(self) -> str:
-        """The order reference this payload carries (used to match change-log entries)."""
-        return next(
-            r for r in (self.po_number, self.dsco_order_id, self.supplier_order_number) if r
-        )
-
 
 # --- acknowledge -------------------------------------------------------------------------------
 

@@ -29,8 +29,9 @@ import yaml
 
 from daemon.demo import DSCO_TOKEN, LX_APP_ID, LX_APP_SECRET
 from db.pool import create_pool
+from jobs.catalog import SCHEMA
 from jobs.config_store import RuntimeConfigStore
-from jobs.runtime_config import Capabilities, config_to_json, default_config
+from jobs.runtime_config import Capabilities, config_to_json
 from tests.conftest import REPO
 from tests.e2e.scenario import PULL_MARGIN_SECONDS, Scenario
 from tests.e2e.scenario_plan import CANCEL_BEFORE_PUSH
@@ -194,7 +195,7 @@ async def save_runtime_config(
 ) -> None:
     """The ``scheduled`` order jobs every second (optionally ``size`` rows a run, pull
     excepted), saved through the same validated path as the admin, before any daemon starts."""
-    raw = config_to_json(default_config())
+    raw = config_to_json(SCHEMA.default())
     for name in scheduled:
         raw["jobs"][name].update(enable=True, cron=EVERY_SECOND)
         if size is not None and name != "pull_dsco_orders":
@@ -202,7 +203,7 @@ async def save_runtime_config(
     raw["mapping"] = {**raw["mapping"], **mapping}
     pool = await create_pool(dsn, min_size=1, max_size=2)
     try:
-        store = RuntimeConfigStore(pool, domain=DOMAIN, capabilities=Capabilities.everything())
+        store = RuntimeConfigStore(pool, schema=SCHEMA, capabilities=Capabilities.everything())
         await store.load()
         await store.save(raw, domain=DOMAIN)
     finally:

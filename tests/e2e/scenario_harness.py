@@ -20,7 +20,6 @@ import aiohttp
 import pytest
 
 from db.pool import connect
-from jobs import ack_to_dsco, invoice_to_dsco, pull_dsco_orders, ship_to_dsco
 from jobs.catalog import build_registry
 from jobs.context import Clients, JobEnv, RunResult
 from jobs.runner import Runner
@@ -42,6 +41,12 @@ from tests.integration.vendors import DSCO_TOKEN, LX_APP_ID, LX_APP_SECRET, Vend
 CLIENT_TIMEOUT = aiohttp.ClientTimeout(total=3.0)
 UNTIL_MARGIN = 2  # the pull job asks DSCO for changes at least this old
 PULL_MARGIN = UNTIL_MARGIN + 1.0  # so a DSCO change made now is seen by a pull after this
+# Brief change-log polling and a 2 s pull margin instead of 10 s.
+SHORT_WAITS: dict[str, Any] = {
+    "dsco_until_margin": UNTIL_MARGIN,
+    "change_log_timeout": 1.0,
+    "change_log_poll": 0.2,
+}
 HANG_SECONDS = 4.0  # longer than CLIENT_TIMEOUT: the client gives up, the sandbox still works
 
 
@@ -74,17 +79,6 @@ class E2E:
         """``scenario.run`` with this harness's jobs, rows and pull margin."""
         kwargs.setdefault("pull_margin", PULL_MARGIN)
         return await scenario.run(self.run_job, self.rows, **kwargs)
-
-
-@pytest.fixture
-def short_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Brief change-log polling; a 2 s pull margin instead of 10 s."""
-    monkeypatch.setattr(pull_dsco_orders, "UNTIL_MARGIN", UNTIL_MARGIN)
-    monkeypatch.setattr(ack_to_dsco, "LOG_TIMEOUT", 1.0)
-    monkeypatch.setattr(ack_to_dsco, "LOG_POLL_INTERVAL", 0.2)
-    monkeypatch.setattr(ship_to_dsco, "_WAIT", {"timeout": 1.0, "poll_interval": 0.2})
-    monkeypatch.setattr(invoice_to_dsco, "LOG_TIMEOUT", 1.0)
-    monkeypatch.setattr(invoice_to_dsco, "LOG_POLL", 0.2)
 
 
 @pytest.fixture
@@ -121,6 +115,7 @@ async def e2e(vendors: Vendors, db_dsn: str, tmp_path: Path) -> AsyncIterator[E2
                 lingxing_platform_code=10008,
                 export_dir=tmp_path / "exports",
                 lingxing_create_batch=10,
+                **SHORT_WAITS,
             ),
         )
         vendors.dsco.set_rate_limits(False)

@@ -31,10 +31,8 @@ from sdk._retry import RetryPolicy
 from sdk.dsco.client import DscoClient
 from sdk.lingxing.client import LingxingClient
 from tests.e2e.scenario import InProcessControl
-from tests.e2e.scenario_harness import CLIENT_TIMEOUT, E2E, UNTIL_MARGIN
+from tests.e2e.scenario_harness import CLIENT_TIMEOUT, E2E, SHORT_WAITS, UNTIL_MARGIN
 from tests.integration.vendors import DSCO_TOKEN, LX_APP_ID, LX_APP_SECRET, Vendors, make_runner
-
-pytestmark = pytest.mark.usefixtures("short_waits")
 
 STUCK_SECONDS = 90_000  # more than a day: what the "stuck in status" alert looks for
 
@@ -94,6 +92,7 @@ async def rig(
             lingxing_platform_code=10008,
             export_dir=tmp_path / "exports",
             lingxing_create_batch=10,
+            **SHORT_WAITS,
         )
         runner = make_runner(vendors.pool, db_dsn, vendors.config, clients, env)
         vendors.dsco.set_rate_limits(False)

@@ -12,14 +12,10 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from jobs.context import RunResult
 from tests.e2e.scenario_harness import E2E, HANG_SECONDS
 from tests.e2e.scenario_plan import CANCEL_BEFORE_PUSH, KINDS, PARTIAL, PLAIN, SPLIT
 from tests.e2e.scenario_verify import LocalRow
-
-pytestmark = pytest.mark.usefixtures("short_waits")
 
 
 def _report(diffs: list[str], limit: int = 40) -> str:

@@ -24,11 +24,11 @@ from aiohttp.test_utils import TestServer
 from loguru import logger
 
 from db.pool import connect
-from jobs.catalog import build_registry
+from jobs.catalog import SCHEMA, build_registry
 from jobs.config_store import RuntimeConfigStore
 from jobs.context import Clients, JobEnv, RunResult, Trigger
 from jobs.runner import Runner
-from jobs.runtime_config import Capabilities, config_to_json, default_config
+from jobs.runtime_config import Capabilities, config_to_json
 from sdk._retry import RetryPolicy
 from sdk.dsco.client import DscoClient
 from sdk.dsco.sandbox import DscoSandbox
@@ -155,7 +155,7 @@ async def vendors(
                 retry=retry,
             ),
         )
-        config = RuntimeConfigStore(pool, domain=DOMAIN, capabilities=Capabilities.everything())
+        config = RuntimeConfigStore(pool, schema=SCHEMA, capabilities=Capabilities.everything())
         await config.load()
         env = JobEnv(lingxing_platform_code=10008, export_dir=tmp_path / "exports")
         runner = make_runner(pool, db_dsn, config, clients, env)
@@ -174,4 +174,4 @@ async def vendors(
             await lx_server.close()
 
 
-__all__ = ["Vendors", "default_config", "vendors"]
+__all__ = ["Vendors", "vendors"]

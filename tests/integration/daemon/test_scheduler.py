@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -14,11 +14,13 @@ from loguru import logger
 
 from daemon.scheduler import Scheduler
 from db.pool import connect
+from jobs import cleanup_exports
+from jobs.catalog import SCHEMA
 from jobs.config_store import RuntimeConfigStore
 from jobs.context import Clients, JobContext, JobEnv
-from jobs.registry import JobSpec, Registry
+from jobs.registry import Registry
 from jobs.runner import Runner
-from jobs.runtime_config import Capabilities, config_to_json, default_config
+from jobs.runtime_config import Capabilities, config_to_json
 
 START = datetime(2026, 11, 24, 10, 0, 30, tzinfo=UTC)
 
@@ -60,13 +62,11 @@ async def _until(predicate: Any, timeout: float = 5.0) -> None:
 @pytest.fixture
 async def rig(pool: asyncpg.Pool[asyncpg.Record], db_dsn: str) -> AsyncIterator[Rig]:
     clock = FakeClock()
-    store = RuntimeConfigStore(
-        pool, domain="dsco_lingxing", capabilities=Capabilities(True, True, True)
-    )
+    store = RuntimeConfigStore(pool, schema=SCHEMA, capabilities=Capabilities(True, True, True))
     await store.load()  # default: cleanup_exports enabled, "0 0 * * * *"
     job = SlowJob()
     runner = Runner(
-        registry=Registry([JobSpec("cleanup_exports", job)]),
+        registry=Registry([replace(cleanup_exports.JOB, run=job)]),
         pool=pool,
         connect=lambda: connect(db_dsn),
         config=store,
@@ -98,14 +98,14 @@ async def rig(pool: asyncpg.Pool[asyncpg.Record], db_dsn: str) -> AsyncIterator[
 
 async def test_save_moves_the_next_fire_at_once(rig: Rig) -> None:
     assert rig.scheduler.next_fires["cleanup_exports"] == datetime(2026, 11, 24, 11, tzinfo=UTC)
-    raw = config_to_json(default_config())
+    raw = config_to_json(SCHEMA.default())
     raw["jobs"]["cleanup_exports"]["cron"] = "0 */5 * * * *"
     await rig.store.save(raw, domain="dsco_lingxing")
     assert rig.scheduler.next_fires["cleanup_exports"] == datetime(2026, 11, 24, 10, 5, tzinfo=UTC)
 
 
 async def test_disabling_a_job_unschedules_it(rig: Rig) -> None:
-    raw = config_to_json(default_config())
+    raw = config_to_json(SCHEMA.default())
     raw["jobs"]["cleanup_exports"]["enable"] = False
     await rig.store.save(raw, domain="dsco_lingxing")
     assert "cleanup_exports" not in rig.scheduler.next_fires
@@ -138,10 +138,10 @@ async def test_change_saved_by_another_process_is_picked_up_by_poll(rig: Rig, db
     other = await create_pool(db_dsn, min_size=1, max_size=2)
     try:
         writer = RuntimeConfigStore(
-            other, domain="dsco_lingxing", capabilities=Capabilities(True, True, True)
+            other, schema=SCHEMA, capabilities=Capabilities(True, True, True)
         )
         await writer.load()
-        raw = config_to_json(default_config())
+        raw = config_to_json(SCHEMA.default())
         raw["jobs"]["cleanup_exports"]["cron"] = "0 30 10 * * *"
         await writer.save(raw, domain="dsco_lingxing")
     finally:

@@ -3,8 +3,10 @@ from __future__ import annotations
 from dataclasses import replace
 
 import asyncpg
+import pytest
 
 from db import orders as q
+from jobs.states import DscoStatus, OrderStatus, refreshed_status
 
 NOW = 1_800_000_000
 
@@ -100,8 +102,7 @@ async def test_advance_is_a_compare_and_set(pool: asyncpg.Pool[asyncpg.Record]) 
     await q.upsert_orders(pool, [_order("PO1")], NOW)
     assert await q.advance(pool, "PO1", 1, 2, NOW)
     assert not await q.advance(pool, "PO1", 1, 2, NOW), "a second mover finds it gone"
-    assert await q.advance_many(pool, ["PO1", "NOPE"], 2, 3, NOW) == {"PO1"}
-    assert await q.set_status(pool, "PO1", 1, NOW) == 3
+    assert await q.set_status(pool, "PO1", 1, NOW) == 2
     assert await q.set_status(pool, "NOPE", 1, NOW) is None
 
 
@@ -114,3 +115,20 @@ async def test_duplicate_po_in_one_page_keeps_the_later_copy(
     row = await q.get_order(pool, "PO1")
     assert row is not None
     assert row.payload == {"v": 2}
+
+
+@pytest.mark.parametrize("current", list(OrderStatus))
+async def test_the_pull_upsert_moves_status_exactly_as_the_state_machine_says(
+    pool: asyncpg.Pool[asyncpg.Record], current: OrderStatus
+) -> None:
+    """The SQL of the upsert spells the refresh rule itself; it must agree with jobs/states."""
+    dsco_statuses = [*DscoStatus, "weird", ""]
+    pos = [f"PO-{current}-{i}" for i in range(len(dsco_statuses))]
+    await q.upsert_orders(pool, [_order(po, status=current) for po in pos], NOW)
+    seen = [
+        _order(po, dsco_status=str(dsco), status=current)
+        for po, dsco in zip(pos, dsco_statuses, strict=True)
+    ]
+    outcomes = await q.upsert_orders(pool, seen, NOW + 1)
+    for outcome, dsco in zip(outcomes, dsco_statuses, strict=True):
+        assert outcome.new_status == refreshed_status(current, str(dsco)), (current, dsco)

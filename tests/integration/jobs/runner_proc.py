@@ -9,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import json
 import sys
+from dataclasses import replace
 
 from db.pool import connect, create_pool
+from jobs import cleanup_exports
+from jobs.catalog import SCHEMA
 from jobs.config_store import RuntimeConfigStore
 from jobs.context import Clients, JobContext, JobEnv
-from jobs.registry import JobSpec, Registry
+from jobs.registry import Registry
 from jobs.runner import Runner
 from jobs.runtime_config import Capabilities
 
@@ -25,11 +28,9 @@ def make_runner(pool, dsn: str, seconds: float, lock_check: float = 0.2) -> Runn
         await asyncio.sleep(seconds)
         ctx.counters.ok += 1
 
-    config = RuntimeConfigStore(
-        pool, domain="dsco_lingxing", capabilities=Capabilities(True, True, True)
-    )
+    config = RuntimeConfigStore(pool, schema=SCHEMA, capabilities=Capabilities(True, True, True))
     return Runner(
-        registry=Registry([JobSpec("cleanup_exports", slow)]),
+        registry=Registry([replace(cleanup_exports.JOB, run=slow)]),
         pool=pool,
         connect=lambda: connect(dsn),
         config=config,

@@ -7,8 +7,9 @@ import asyncpg
 import pytest
 
 from db.pool import create_pool
+from jobs.catalog import SCHEMA
 from jobs.config_store import RuntimeConfigStore, VersionConflictError
-from jobs.runtime_config import Capabilities, RuntimeConfigError, config_to_json, default_config
+from jobs.runtime_config import Capabilities, RuntimeConfigError, config_to_json
 
 CAPS = Capabilities(dsco=True, lingxing=True, lingxing_platform_code=True)
 DOMAIN = "dsco_lingxing"
@@ -25,11 +26,11 @@ class FrozenClock:
 def _store(
     pool: asyncpg.Pool[asyncpg.Record], clock: FrozenClock | None = None
 ) -> RuntimeConfigStore:
-    return RuntimeConfigStore(pool, domain=DOMAIN, capabilities=CAPS, clock=clock or FrozenClock())
+    return RuntimeConfigStore(pool, schema=SCHEMA, capabilities=CAPS, clock=clock or FrozenClock())
 
 
 def _valid() -> dict[str, Any]:
-    return config_to_json(default_config())
+    return config_to_json(SCHEMA.default())
 
 
 BAD_SAVES = [
@@ -77,7 +78,7 @@ async def test_first_load_inserts_the_default_once(pool: asyncpg.Pool[asyncpg.Re
     first = await _store(pool).load()
     second = await _store(pool).load()
     assert first.version == second.version == 1
-    assert first.config == default_config()
+    assert first.config == SCHEMA.default()
     assert first.config.job("cleanup_exports").enable
     assert await pool.fetchval("SELECT count(*) FROM runtime_config") == 1
 

@@ -4,12 +4,12 @@ read from a handful of DSCO calls, and a failed stream fails the rows, not the r
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
-from jobs import sync_stock
-from jobs.context import Clients
+from jobs.context import Clients, StreamWaits
 from tests.integration.stock.conftest import Stock
 
 CODES = {"WH-A": "101", "WH-B": "102"}
@@ -24,8 +24,8 @@ COMPARED = ("dsco_warehouse_id", "dsco_warehouse_sku", "dsco_warehouse_num",
 
 
 @pytest.fixture(autouse=True)
-def fast_stream_waits(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sync_stock, "STREAM_WAITS", FAST)
+def fast_stream_waits(stock: Stock) -> None:
+    stock.env = replace(stock.env, stream_waits=StreamWaits(**FAST))
 
 
 def _dsco_sku(lx_sku: str) -> str:

@@ -9,24 +9,33 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from jobs.cron import CronSpec
+from jobs.catalog import SCHEMA
+from jobs.pull_dsco_orders import PullSettings
+from jobs.pull_sku_pair import PullSkuPairSettings
 from jobs.runtime_config import (
-    JOB_NAMES,
     Capabilities,
     FieldError,
-    JobsConfig,
     MultiBanJobConfig,
-    PullDscoOrdersConfig,
-    PullSkuPairConfig,
     ReverseMappingConflictError,
     RuntimeConfig,
     RuntimeConfigError,
-    SyncStockConfig,
     config_to_json,
-    default_config,
     reverse_mapping,
-    validate_runtime_config,
 )
+from jobs.sync_stock import SyncStockSettings
+
+JOB_NAMES = tuple(SCHEMA.names())
+
+
+def default_config() -> RuntimeConfig:
+    return SCHEMA.default()
+
+
+def validate_runtime_config(
+    raw: object, *, domain: str, capabilities: Capabilities
+) -> RuntimeConfig:
+    return SCHEMA.validate(raw, domain=domain, capabilities=capabilities)
+
 
 ALL = Capabilities(dsco=True, lingxing=True, lingxing_platform_code=True)
 NONE = Capabilities(dsco=False, lingxing=False, lingxing_platform_code=False)
@@ -104,7 +113,7 @@ def errors_of(doc: object, *, domain: str = "dsco_lingxing", caps: Capabilities 
 
 def test_job_names_follow_the_spec_order() -> None:
     assert tuple(SPEC_DEFAULT["jobs"]) == JOB_NAMES
-    assert tuple(JobsConfig.model_fields) == JOB_NAMES
+    assert tuple(default_config().jobs) == JOB_NAMES
 
 
 def test_default_config_is_the_spec_document() -> None:
@@ -129,23 +138,23 @@ def test_job_options_are_typed() -> None:
     doc["jobs"]["sync_stock"] |= {"sync": True, "use_stream": True}
     doc["jobs"]["pull_sku_pair"]["max_shrink_fraction"] = 0.25
     config = validate(doc)
-    assert isinstance(config.job("pull_dsco_orders"), PullDscoOrdersConfig)
-    assert config.jobs.pull_dsco_orders.lookback_seconds == 600
-    assert isinstance(config.jobs.ship_to_dsco, MultiBanJobConfig)
-    assert config.jobs.ship_to_dsco.multi_ban is True
-    assert isinstance(config.jobs.sync_stock, SyncStockConfig)
-    assert (config.jobs.sync_stock.sync, config.jobs.sync_stock.use_stream) == (True, True)
-    assert isinstance(config.jobs.pull_sku_pair, PullSkuPairConfig)
-    assert config.jobs.pull_sku_pair.max_shrink_fraction == 0.25
+    assert isinstance(config.job("pull_dsco_orders"), PullSettings)
+    assert config.jobs["pull_dsco_orders"].lookback_seconds == 600
+    assert isinstance(config.jobs["ship_to_dsco"], MultiBanJobConfig)
+    assert config.jobs["ship_to_dsco"].multi_ban is True
+    assert isinstance(config.jobs["sync_stock"], SyncStockSettings)
+    assert (config.jobs["sync_stock"].sync, config.jobs["sync_stock"].use_stream) == (True, True)
+    assert isinstance(config.jobs["pull_sku_pair"], PullSkuPairSettings)
+    assert config.jobs["pull_sku_pair"].max_shrink_fraction == 0.25
     assert config.mapping.sku == {"DS-1": "LX-1", "DS-2": "LX-2"}
 
 
 def test_job_accessor() -> None:
     config = default_config()
-    assert config.job("sync_stock") is config.jobs.sync_stock
+    assert config.job("sync_stock") is config.jobs["sync_stock"]
     assert config.job("cleanup_exports").enable is True
     assert config.job("push_to_lingxing").size == 50
-    assert config.job("pull_sku_pair").schedule == CronSpec("0 0 3 * * *")
+    assert config.job("pull_sku_pair").cron == "0 0 3 * * *"
     with pytest.raises(KeyError, match="nope"):
         config.job("nope")
 
@@ -153,7 +162,7 @@ def test_job_accessor() -> None:
 def test_models_are_frozen() -> None:
     config = default_config()
     with pytest.raises(ValidationError):
-        config.jobs.sync_stock.enable = True  # type: ignore[misc]
+        config.jobs["sync_stock"].enable = True  # type: ignore[misc]
     with pytest.raises(ValidationError):
         config.domain = "other"  # type: ignore[misc]
 
@@ -163,8 +172,8 @@ def test_job_options_default_when_missing() -> None:
     del doc["jobs"]["sync_stock"]["use_stream"]
     del doc["jobs"]["pull_sku_pair"]["max_shrink_fraction"]
     config = validate(doc)
-    assert config.jobs.sync_stock.use_stream is False
-    assert config.jobs.pull_sku_pair.max_shrink_fraction == 0.5
+    assert config.jobs["sync_stock"].use_stream is False
+    assert config.jobs["pull_sku_pair"].max_shrink_fraction == 0.5
 
 
 def test_missing_job_entries_are_filled_from_the_default() -> None:
@@ -172,8 +181,8 @@ def test_missing_job_entries_are_filled_from_the_default() -> None:
     del doc["jobs"]["check_orders"]
     del doc["jobs"]["cleanup_exports"]
     config = validate(doc)
-    assert config.jobs.check_orders == default_config().jobs.check_orders
-    assert config.jobs.cleanup_exports.enable is True
+    assert config.jobs["check_orders"] == default_config().jobs["check_orders"]
+    assert config.jobs["cleanup_exports"].enable is True
     assert validate({**doc, "jobs": {}}).jobs == default_config().jobs
 
 
@@ -189,7 +198,7 @@ def test_missing_mapping_kinds_are_empty() -> None:
 def test_max_shrink_fraction_bounds_are_inclusive(fraction: float) -> None:
     doc = full()
     doc["jobs"]["pull_sku_pair"]["max_shrink_fraction"] = fraction
-    assert validate(doc).jobs.pull_sku_pair.max_shrink_fraction == fraction
+    assert validate(doc).jobs["pull_sku_pair"].max_shrink_fraction == fraction
 
 
 # --- one rule broken at a time: exactly that error ----------------------------------------------

@@ -11,7 +11,6 @@ from jobs.stock_plan import (
     SkuPlan,
     build_item,
     build_rows,
-    chunks,
     dsco_quantities,
     plan_skus,
     sum_by_sku,
@@ -80,11 +79,6 @@ def test_build_item_carries_all_warehouses_and_their_sum() -> None:
         "quantityAvailable": 7,
     }
     assert to_wire(build_item(SkuPlan("Z", "Z", lingxing={"W1": 0})))["status"] == "out-of-stock"
-
-
-def test_chunks() -> None:
-    plans = [SkuPlan(str(i), str(i)) for i in range(5)]
-    assert [len(c) for c in chunks(plans, 2)] == [2, 2, 1]
 
 
 NOW = 1_000_000.0
