@@ -18,7 +18,7 @@ from typing import Any
 from aiohttp import web
 from loguru import logger
 
-from daemon.core import DOMAIN, Core, open_core
+from daemon.core import Core, open_core
 from daemon.election import Election
 from daemon.scheduler import Scheduler
 from daemon.settings import Settings
@@ -55,7 +55,7 @@ class Daemon:
         async with open_core(self.settings) as core, contextlib.AsyncExitStack() as stack:
             self.core = core
             election = Election(
-                lambda: connect(core.dsn), domain=DOMAIN, instance_id=core.instance_id
+                lambda: connect(core.dsn), domain=core.config.domain, instance_id=core.instance_id
             )
             self.election = election
             scheduler = Scheduler(

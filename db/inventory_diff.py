@@ -1,4 +1,4 @@
-"""Read side of ``dsco_warehouse_sync`` for the open API (SPEC §9): one day, newest row per key.
+"""Read side of ``dsco_warehouse_sync`` for the open API : one day, newest row per key.
 
 A (DSCO warehouse, DSCO SKU) pair may be compared several times a day; only its NEWEST row of
 the day counts. That row is chosen BEFORE any filter applies, so an older non-zero diff that a

@@ -1,4 +1,4 @@
-"""Numbered SQL migrations (SPEC §4).
+"""Numbered SQL migrations.
 
 Files ``db/migrations/NNNN_name.sql`` are applied in order, each in its own transaction, under a
 session advisory lock so that two processes starting at once never apply the same file twice.

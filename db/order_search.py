@@ -1,4 +1,4 @@
-"""Admin searches on ``dsco_order_sync`` (SPEC §8): filters, paging, counts, streamed rows.
+"""Admin searches on ``dsco_order_sync`` : filters, paging, counts, streamed rows.
 
 Every filter becomes one ``$n`` parameter; the WHERE clause is assembled only from constant
 fragments. Results are newest first (``dsco_create_time DESC, id DESC``).

@@ -1,4 +1,4 @@
-"""Queries on ``dsco_order_sync`` (SPEC §4, §5).
+"""Queries on ``dsco_order_sync`` (docs/design.md, "The order state machine").
 
 Bulk upsert per page, rotating batch selection, forward-only compare-and-set moves.
 """

@@ -1,4 +1,4 @@
-"""Queries on ``dsco_warehouse_sync`` (SPEC §4): bulk insert, per-row outcome, retention prune."""
+"""Queries on ``dsco_warehouse_sync``: bulk insert, per-row outcome, retention prune."""
 
 from __future__ import annotations
 

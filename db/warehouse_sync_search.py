@@ -1,4 +1,4 @@
-"""Admin searches on ``dsco_warehouse_sync`` (SPEC §8): filters, paging, options, streamed rows.
+"""Admin searches on ``dsco_warehouse_sync`` : filters, paging, options, streamed rows.
 
 Newest first (``sync_time DESC, id DESC``). Warehouse and SKU filters match either side
 (DSCO or Lingxing), since the admin may know a row by either name.

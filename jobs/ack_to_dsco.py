@@ -1,4 +1,4 @@
-"""``ack_to_dsco``: local status 2 → DSCO acknowledge → status 3 (SPEC §6.3, D7).
+"""``ack_to_dsco``: local status 2 → DSCO acknowledge → status 3 (docs/design.md, "Every job", D7).
 
 1. DSCO state first (bounded concurrent ``get_order``): ``shipment_pending``/``shipped``/
    ``completed`` → 3 without an ACK; ``cancelled`` → 6; unreadable → go on (an ACK is safe to

@@ -1,6 +1,6 @@
 """Pure checks of ``pull_sku_pair``: pair-list conflicts, the new ``mapping.sku``, shrink, diff.
 
-Direction (SPEC §3.2, ``lingxing_api.md`` §6.5): a Lingxing pair links a store's MSKU — the
+Direction (docs/design.md, "Runtime configuration"): a Lingxing pair links a store's MSKU — the
 SKU as the DSCO retailer lists it, i.e. the DSCO SKU — to a Lingxing local SKU. ``mapping.sku``
 is DSCO SKU → Lingxing SKU, so every pair becomes ``mapping.sku[msku] = sku``; pairs whose two
 sides are equal are kept too (harmless: a missing key means the same name anyway).

@@ -1,4 +1,6 @@
-"""``check_orders`` (manual only; writes nothing): local rows vs DSCO vs Lingxing (SPEC §6.7).
+"""``check_orders`` (manual only; writes nothing): local rows vs DSCO vs Lingxing.
+
+See docs/design.md, "Every job".
 
 Input: ``ctx.po_number`` (one PO), or ``overrides["start"]``/``overrides["end"]`` (unix seconds,
 ``[start, end)`` on the DSCO create time; ``end`` defaults to now; at most ``max_range_days``).

@@ -1,5 +1,5 @@
 """``cleanup_exports``: keep the export directory under its size threshold and prune old
-inventory-sync rows (SPEC §6.7).
+inventory-sync rows (docs/design.md, "Every job").
 
 When the files under ``ctx.env.export_dir`` (all sub-directories included) take more than
 ``ctx.env.cleanup_threshold_bytes``, the oldest files (by modification time) are deleted first

@@ -1,6 +1,6 @@
 """Pure cron maths for the scheduler: 6-field, seconds-first expressions evaluated in UTC.
 
-Every expression has exactly six fields, ``sec min hour dom mon dow`` (SPEC §3.2), and is
+Every expression has exactly six fields, ``sec min hour dom mon dow``, and is
 evaluated by croniter with ``second_at_beginning=True``. All datetimes going in must be aware
 (any zone; they are converted to UTC) and every datetime coming out is aware UTC, so daylight
 saving time never shifts a schedule.

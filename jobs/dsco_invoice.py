@@ -1,4 +1,4 @@
-"""Pure mapping from a fully shipped order to its one DSCO invoice (SPEC §6.5, D8).
+"""Pure mapping from a fully shipped order to its one DSCO invoice (D8).
 
 ``invoiceId`` is the PO number; quantities are what Lingxing shipped (from the shared
 :func:`jobs.dsco_shipment.allocate`); unit prices follow the push job's price rule

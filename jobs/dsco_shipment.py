@@ -1,4 +1,4 @@
-"""Pure mapping from Lingxing WMS outbound orders to DSCO shipments (SPEC §6.4, D9).
+"""Pure mapping from Lingxing WMS outbound orders to DSCO shipments (D9).
 
 :func:`allocate` groups the live outbound orders of one PO by tracking number (one DSCO package
 per tracking number) and spreads each outbound line over the DSCO order lines it matches;
@@ -75,7 +75,7 @@ def lingxing_time(text: str, tz: tzinfo) -> datetime | None:
 
 
 def ship_time(outbound: WmsOrder, tz: tzinfo) -> datetime | None:
-    """``delivered_at``, else ``stock_delivered_at`` (seed §6.4)."""
+    """``delivered_at``, else ``stock_delivered_at`` ."""
     return lingxing_time(outbound.delivered_at, tz) or lingxing_time(
         outbound.stock_delivered_at, tz
     )

@@ -1,4 +1,4 @@
-"""``invoice_to_dsco``: status 4 → one DSCO invoice per PO → 5 (SPEC §6.5, D6–D9).
+"""``invoice_to_dsco``: status 4 → one DSCO invoice per PO → 5 (docs/design.md, "Every job", D6–D9).
 
 1. Idempotency first: an invoice with ``invoiceId = poNumber`` already in DSCO → 5 (crash-safe).
 2. Shipped quantities and ship times from the live WMS outbound orders of the whole batch; only a

@@ -1,6 +1,6 @@
-"""Pure builder: one DSCO order + the runtime mappings → one Lingxing manual order (SPEC §6.2).
+"""Pure builder: one DSCO order + the runtime mappings → one Lingxing manual order.
 
-Field rules (seed §6.2, minimal fields):
+Field rules (minimal fields):
 
 * ``store_id`` = ``mapping.shop[dscoRetailerId]`` (missing → skip ``missing_mapping_shop``);
 * ``platform_order_no`` = ``poNumber``;
@@ -13,7 +13,7 @@ Field rules (seed §6.2, minimal fields):
 * one item per DSCO line: ``msku`` = ``partnerSku`` else ``sku`` (no SKU mapping on push),
   ``quantity``, ``unit_price`` by :func:`unit_price`. A line without a price skips the whole order.
 
-Decision (SPEC §6.2 "decide and document"): state, postal code and phone are **not** sent. The
+Decision: state, postal code and phone are **not** sent. The
 seed's minimal-field rule asks for nothing beyond the list above, these fields are not in
 Lingxing's public create-order document (they only work once Lingxing grants an extra address
 permission, so sending them could get orders rejected), and the phone is buyer data we would
@@ -168,7 +168,7 @@ def _address(shipping: OrderShipping | None) -> dict[str, str] | Skip:
 
 
 def build_order(order: DscoOrder, mapping: MappingConfig) -> BuiltOrder | Skip:
-    """The Lingxing order for ``order``, or why it must be skipped (checks in SPEC order).
+    """The Lingxing order for ``order``, or why it must be skipped (checks in a fixed order).
 
     Everything is checked here, before any call: an order that cannot be built or serialised
     is skipped alone and never reaches the create call of the others."""

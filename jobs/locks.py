@@ -1,4 +1,4 @@
-"""Advisory-lock keys and the lock held for a whole job run (SPEC §2.2 step 4, STYLE 7)."""
+"""Advisory-lock keys and the lock held for a whole job run (docs/design.md, "The runner")."""
 
 from __future__ import annotations
 

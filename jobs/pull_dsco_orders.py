@@ -1,4 +1,4 @@
-"""``pull_dsco_orders``: DSCO orders → local table (SPEC §6.1, D2–D4).
+"""``pull_dsco_orders``: DSCO orders → local table (docs/design.md, "Every job", D2–D4).
 
 Scheduled: a created-since sweep from the newest stored create time minus the lookback, then an
 updated-since sweep from the newest stored update time minus the lookback (late changes and
@@ -26,7 +26,7 @@ from jobs.states import OrderStatus
 from jobs.untrusted import printable, storable
 from sdk.dsco.client import DscoClient
 
-EPOCH = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())  # empty table: start here (seed §6.1)
+EPOCH = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())  # empty table: start here
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""``pull_sku_pair``: Lingxing MSKU↔SKU pairs → ``mapping.sku`` (SPEC §6.7).
+"""``pull_sku_pair``: Lingxing MSKU↔SKU pairs → ``mapping.sku`` (docs/design.md, "Every job").
 
 Reads the pair list of every store in ``mapping.shop`` (all pages; limited to the env's
 platform code when one is set). Nothing is changed when the list has any conflict (see

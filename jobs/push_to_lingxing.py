@@ -1,4 +1,4 @@
-"""``push_to_lingxing``: local status 1 → Lingxing manual order → status 2 (SPEC §6.2, D6).
+"""``push_to_lingxing``: local status 1 → Lingxing manual order → status 2 (D6).
 
 1. Existence check first: one order-list read for the whole batch (≤ 200 POs per call, all
    pages, deleted orders included). A PO Lingxing already has → status 2 without creating.

@@ -1,4 +1,4 @@
-"""``ship_to_dsco``: status 3 → DSCO shipments → 4 (SPEC §6.4, D6, D7, D9).
+"""``ship_to_dsco``: status 3 → DSCO shipments → 4 (docs/design.md, "Every job", D6, D7, D9).
 
 1. Current DSCO state per order (cancelled → 6, created → skip, else go on) and the tracking
    numbers DSCO already holds.

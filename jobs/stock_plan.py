@@ -1,4 +1,4 @@
-"""Pure building blocks of ``sync_stock`` (SPEC §6.6): per-SKU sums, SKU mapping, rows, items.
+"""Pure building blocks of ``sync_stock``: per-SKU sums, SKU mapping, rows, items.
 
 Terms: a *code* is a DSCO warehouse code, a *wid* the Lingxing warehouse id it maps to; an
 *lx_sku* is a Lingxing SKU and a *sku* the DSCO SKU it maps to (reverse ``mapping.sku``, same

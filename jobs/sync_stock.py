@@ -1,4 +1,4 @@
-"""``sync_stock``: Lingxing warehouse inventory → DSCO inventory (SPEC §6.6, D10).
+"""``sync_stock``: Lingxing warehouse inventory → DSCO inventory (docs/design.md, "Every job", D10).
 
 1. Per ``mapping.warehouse`` pair (DSCO code → WID) every page of Lingxing's inventory details
    (the SDK keeps that endpoint at one request in flight), ``product_valid_num`` SUMMED per SKU.

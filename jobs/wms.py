@@ -1,4 +1,4 @@
-"""Lingxing WMS outbound orders of a batch of POs, grouped per PO (SPEC §6.4 step 2, §6.5).
+"""Lingxing WMS outbound orders of a batch of POs, grouped per PO (docs/design.md, "Every job").
 
 One list call covers the whole batch (the SDK chunks the PO list and reads every page); the date
 window starts before the oldest order of the batch because the endpoint otherwise only shows

@@ -47,7 +47,7 @@ class MultiBanJobConfig(JobConfig):
 
 
 class MappingConfig(BaseModel):
-    """DSCO-side key → Lingxing-side value, all strings (SPEC §3.2).
+    """DSCO-side key → Lingxing-side value, all strings (docs/design.md, "Runtime configuration").
 
     Typed as read-only ``Mapping`` because one config snapshot is shared by concurrent runs.
     """

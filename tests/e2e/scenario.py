@@ -1,4 +1,4 @@
-"""A deterministic end-to-end scenario over both vendor sandboxes (SPEC §5, §6.1–§6.5).
+"""A deterministic end-to-end scenario over both vendor sandboxes (docs/design.md, "Every job").
 
 :func:`build_plan` decides, for ``count`` generated DSCO orders, what kind of story each order
 lives through (multi-line, split in Lingxing, partial shipments, a deleted outbound order,

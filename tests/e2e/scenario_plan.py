@@ -1,9 +1,9 @@
-"""The kinds of order story in the end-to-end scenario and what the spec predicts for each.
+"""The kinds of order story in the end-to-end scenario and what the design predicts for each.
 
 Shares are fractions of the scenario size (at least one order per kind); ``plain`` orders (one
-line, one unit) fill the rest. Predictions follow SPEC §5/§6 with the warehouse actor of
-:mod:`tests.e2e.scenario_actor`: which tracking numbers it ships under, when (Beijing time), and
-therefore which packages and invoice DSCO must end up with.
+line, one unit) fill the rest. Predictions follow docs/design.md ("Every job") with the
+warehouse actor of :mod:`tests.e2e.scenario_actor`: which tracking numbers it ships under, when
+(Beijing time), and therefore which packages and invoice DSCO must end up with.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ _LX_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 @dataclass(frozen=True)
 class Prediction:
-    """The end state SPEC §5/§6 predicts for one order."""
+    """The end state the design (docs/design.md) predicts for one order."""
 
     status: int
     tracking: tuple[str, ...] = ()  # recorded locally and present in DSCO, once each
@@ -143,7 +143,7 @@ _PRICE_FIELDS = ("consumerPriceWithTax", "consumerPrice", "retailPrice", "expect
 
 
 def line_price(line: dict[str, Any]) -> Decimal | None:
-    """SPEC §6.2: the first positive of the four DSCO price fields."""
+    """docs/design.md, "Every job": the first positive of the four DSCO price fields."""
     for name in _PRICE_FIELDS:
         value = line.get(name)
         if value is not None and Decimal(str(value)) > 0:

@@ -5,7 +5,7 @@ every second against the test database; it is killed at random moments (seeded R
 printed), and between kills a "warehouse" reviews and ships what reached Lingxing. A final
 daemon then drains everything and stops on SIGTERM with exit code 0. The end state must be what
 a run without crashes gives: every order done, exactly one Lingxing order, ACK, shipment per
-tracking number and invoice per PO (SPEC §5, D6, D7).
+tracking number and invoice per PO (docs/design.md, "The order state machine", D6, D7).
 """
 
 from __future__ import annotations

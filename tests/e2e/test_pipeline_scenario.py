@@ -2,7 +2,7 @@
 
 The five jobs run through the real runner and registry, round after round with the warehouse
 actor in between, until a round changes nothing; the final DB rows and the sandboxes' own
-records must match what :mod:`tests.e2e.scenario` predicts from SPEC §5/§6, order by order.
+records must match what :mod:`tests.e2e.scenario` predicts from the design, order by order.
 The harness (clients without rate limits, 3 s timeouts) is :mod:`tests.e2e.scenario_harness`.
 """
 

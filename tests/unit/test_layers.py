@@ -1,4 +1,4 @@
-"""Layers import only downwards (SPEC §2.1): sdk and db nothing of ours, jobs only sdk/db."""
+"""Layers import only downwards: sdk and db nothing of ours, jobs only sdk/db."""
 
 from __future__ import annotations
 

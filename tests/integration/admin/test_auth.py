@@ -1,4 +1,4 @@
-"""Admin login, sessions, CSRF, content type and the JSON error envelope (SPEC §8)."""
+"""Admin login, sessions, CSRF, content type and the JSON error envelope."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Dashboard and job runs through the real runner (SPEC §2.2, §8)."""
+"""Dashboard and job runs through the real runner (docs/design.md, "The runner")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The admin web UI (SPEC §8): served with strict headers, local assets only, text-only DOM writes,
+"""The admin web UI: served with strict headers, local assets only, text-only DOM writes,
 and every API path the page calls exists in the real admin app."""
 
 from __future__ import annotations

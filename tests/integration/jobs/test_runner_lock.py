@@ -1,4 +1,4 @@
-"""The runner's advisory lock across real processes (SPEC §2.2 steps 4 and 6)."""
+"""The runner's advisory lock across real processes (docs/design.md, "The runner")."""
 
 from __future__ import annotations
 

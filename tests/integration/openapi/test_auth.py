@@ -1,4 +1,4 @@
-"""Open API switch and bearer authentication (SPEC §9)."""
+"""Open API switch and bearer authentication."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``ack_to_dsco`` against both sandboxes, through the real runner (SPEC §6.3, D7)."""
+"""``ack_to_dsco`` against both sandboxes, through the real runner (D7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``invoice_to_dsco`` against both sandboxes through the real runner (SPEC §6.5)."""
+"""``invoice_to_dsco`` against both sandboxes through the real runner."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``pull_dsco_orders`` against the DSCO sandbox through the real runner (SPEC §6.1, D2–D4)."""
+"""``pull_dsco_orders`` against the DSCO sandbox through the real runner (D2–D4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""``push_to_lingxing`` against both sandboxes, through the real runner (SPEC §6.2, D5, D6)."""
+"""``push_to_lingxing`` against both sandboxes, through the real runner (D5, D6)."""
 
 from __future__ import annotations
 

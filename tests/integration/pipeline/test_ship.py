@@ -1,4 +1,4 @@
-"""``ship_to_dsco`` against both sandboxes through the real runner (SPEC §6.4)."""
+"""``ship_to_dsco`` against both sandboxes through the real runner."""
 
 from __future__ import annotations
 

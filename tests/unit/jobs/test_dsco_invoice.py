@@ -1,4 +1,4 @@
-"""Table tests for the pure invoice builder (SPEC §6.5, D8, D9)."""
+"""Table tests for the pure invoice builder (docs/design.md, "Every job", D8, D9)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Table tests for the pure shipment builder (SPEC §6.4, D9)."""
+"""Table tests for the pure shipment builder (docs/design.md, "Every job", D9)."""
 
 from __future__ import annotations
 

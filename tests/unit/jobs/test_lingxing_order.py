@@ -1,4 +1,4 @@
-"""Table tests of the push builder (SPEC §6.2 / seed §6.2): one row per field rule."""
+"""Table tests of the push builder (docs/design.md, "Every job"): one row per field rule."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Table tests for the runtime-config model and every validation rule of SPEC §3.2."""
+"""Table tests for the runtime-config model and every validation rule."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def validate_runtime_config(
 ALL = Capabilities(dsco=True, lingxing=True, lingxing_platform_code=True)
 NONE = Capabilities(dsco=False, lingxing=False, lingxing_platform_code=False)
 
-# SPEC §3.2's default document, plus pull_sku_pair's max_shrink_fraction (default 0.5).
+# The default document, plus pull_sku_pair's max_shrink_fraction (default 0.5).
 SPEC_DEFAULT: dict[str, Any] = {
     "domain": "dsco_lingxing",
     "jobs": {
