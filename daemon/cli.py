@@ -1,4 +1,4 @@
-"""``dsco-lingxing`` command line (SPEC §10).
+"""``dsco-lingxing`` command line.
 
 Exit codes: 0 success; 1 a job run that did not succeed; 2 bad configuration or usage;
 3 the job is already running elsewhere.

@@ -21,7 +21,6 @@ from loguru import logger
 
 from daemon.election import new_instance_id
 from daemon.metrics.runs import attach_run_metrics
-from daemon.runs import JobRunner
 from daemon.settings import Settings
 from db.embedded import embedded_postgres
 from db.endpoint_slots import AdvisorySlots
@@ -31,6 +30,7 @@ from db.pool import connect, create_pool
 from jobs.catalog import SCHEMA, build_registry
 from jobs.config_store import RuntimeConfigStore
 from jobs.context import Clients, JobEnv
+from jobs.runner import Runner
 from jobs.runtime_config import Capabilities
 from sdk._limits import CallStats
 from sdk.dsco.client import DscoClient
@@ -49,7 +49,7 @@ class Core:
     pool: asyncpg.Pool[asyncpg.Record]
     config: RuntimeConfigStore
     clients: Clients
-    runner: JobRunner
+    runner: Runner
     vendor_stats: CallStats
     instance_id: str = field(default_factory=new_instance_id)
 
@@ -158,7 +158,7 @@ async def open_core(settings: Settings) -> AsyncIterator[Core]:
         await config.load()
         stats = CallStats()
         clients = await stack.enter_async_context(vendor_clients(settings, stats, dsn))
-        runner = JobRunner(
+        runner = Runner(
             registry=build_registry(),
             pool=pool,
             connect=lambda: connect(dsn),

@@ -1,4 +1,4 @@
-"""``dsco-lingxing demo`` and ``dsco-lingxing sandbox`` (SPEC §10).
+"""``dsco-lingxing demo`` and ``dsco-lingxing sandbox``.
 
 demo: both vendor sandboxes on local ports, seeded with orders, stores and warehouses; the daemon
 (embedded PostgreSQL under ``var/demo``) pointed at them with every pipeline job enabled on fast

@@ -1,4 +1,4 @@
-"""The one place logging is configured (SPEC §10).
+"""The one place logging is configured.
 
 Everything logs through loguru; stdlib loggers (aiohttp, asyncpg, our ``sdk.*`` and ``db.*``)
 are routed into it by ``InterceptHandler``. Bound ``extra`` keys (``job``, ``run_id``,

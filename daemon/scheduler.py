@@ -1,4 +1,4 @@
-"""The cron scheduler: one loop on the daemon's event loop (SPEC §2.2, issue 2 §6).
+"""The cron scheduler: one loop on the daemon's event loop.
 
 - Fire times come from the pure cron maths in ``jobs.cron`` (6 fields, seconds first, UTC).
 - A config change (a save in this process, or a new ``version`` seen by the poll) recomputes

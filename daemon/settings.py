@@ -1,4 +1,4 @@
-"""Start-up settings: ``env.yaml`` plus ``DSCO_LINGXING_<SECTION>__<KEY>`` overrides (SPEC §3.1).
+"""Start-up settings: ``env.yaml`` plus ``DSCO_LINGXING_<SECTION>__<KEY>`` overrides.
 
 Loaded once at start. Every model forbids unknown keys so a typo is an error, not a silently
 ignored setting; secrets are ``SecretStr`` so they never print by accident.

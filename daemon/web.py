@@ -1,4 +1,4 @@
-"""The HTTP app: health, readiness, metrics, the admin API + UI (SPEC §8), the open API (§9)."""
+"""The HTTP app: health, readiness, metrics, the admin API + UI, the open API."""
 
 from __future__ import annotations
 

@@ -28,7 +28,7 @@ from sdk.dsco.errors import DscoPayloadError
 from sdk.dsco.responses import DscoOrder, parse_order
 from sdk.lingxing.client import LingxingClient
 
-FROM, TO = OrderStatus.PUSHED, OrderStatus.ACKED
+IN, OUT = OrderStatus.PUSHED, OrderStatus.ACKED
 READY_STATUSES = frozenset({5, 6})  # Lingxing: pending shipment, shipped
 DSCO_READ_CONCURRENCY = 10
 
@@ -39,7 +39,7 @@ async def run(ctx: JobContext) -> None:
     """Acknowledge the batch (or the single PO) of status-2 orders whose Lingxing side is ready."""
     dsco = ctx.clients.require_dsco()
     lx = ctx.clients.require_lingxing()
-    orders = pc.parse_payloads(ctx, await pc.select_rows(ctx, FROM))
+    orders = pc.parse_payloads(ctx, await pc.select_rows(ctx, IN))
     orders = await _dsco_state(ctx, dsco, orders)
     if JOB.settings(ctx).multi_ban:
         orders = pc.without_multi(ctx, orders, lambda pair: pair)
@@ -65,9 +65,9 @@ async def _dsco_state(ctx: JobContext, dsco: DscoClient, orders: Batch) -> Batch
     remaining: Batch = []
     for (row, order), state in zip(orders, states, strict=True):
         if state in ACKNOWLEDGED_IN_DSCO:
-            await pc.advance(ctx, row.po_number, FROM, TO, "already_acknowledged", f"dsco={state}")
+            await pc.advance(ctx, row.po_number, IN, OUT, "already_acknowledged", f"dsco={state}")
         elif state == DscoStatus.CANCELLED:
-            await pc.advance(ctx, row.po_number, FROM, OrderStatus.CANCELLED, "cancelled_in_dsco")
+            await pc.advance(ctx, row.po_number, IN, OrderStatus.CANCELLED, "cancelled_in_dsco")
         else:
             remaining.append((row, order))
     return remaining
@@ -108,7 +108,7 @@ async def _acknowledge(ctx: JobContext, dsco: DscoClient, pos: list[str]) -> Non
     outcome = await deliver(ctx, "order", dsco.acknowledge, {po: po for po in pos})
     for po in pos:
         if po in outcome.succeeded:
-            await pc.advance(ctx, po, FROM, TO, "acknowledged")
+            await pc.advance(ctx, po, IN, OUT, "acknowledged")
         elif po in outcome.failed:
             pc.fail(ctx, po, "ack_failed", outcome.failed[po])
         else:  # sent but unconfirmed: an ACK is safe to repeat, the next run finds out

@@ -70,7 +70,10 @@ class Runner:
         self._timeout = timeout
         self._lock_check_interval = lock_check_interval
         self._clock = clock
+        # The last run and the last successful run per job (this process; D12: in memory only):
+        # "failing since when?" is the first question when a run is red.
         self.last_results: dict[str, RunResult] = {}
+        self.last_success: dict[str, RunResult] = {}
         self.running: dict[str, str] = {}  # job → run_id, this process only
         self.stats = RunnerStats()
 
@@ -192,6 +195,8 @@ class Runner:
         result = run.result(status, self._clock(), error)
         if run.ctx is not None:
             self.last_results[run.request.job] = result
+            if status == "ok":
+                self.last_success[run.request.job] = result
             counters = " ".join(f"{k}={v}" for k, v in result.counters.items())
             run.log.info(
                 "job finished status={} duration_ms={} {}", status, result.duration_ms, counters

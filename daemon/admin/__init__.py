@@ -1,4 +1,4 @@
-"""The admin JSON API under ``/admin/api/`` (SPEC §8); see :func:`setup_admin`."""
+"""The admin JSON API under ``/admin/api/``; see :func:`setup_admin`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Admin authentication (SPEC §8): password login, server-side sessions, CSRF, login pacing.
+"""Admin authentication: password login, server-side sessions, CSRF, login pacing.
 
 Rules enforced by :func:`admin_middleware` on every ``/admin/api/`` request:
 

@@ -1,4 +1,4 @@
-"""Streaming CSV answers with a copy in the export directory (SPEC §8).
+"""Streaming CSV answers with a copy in the export directory.
 
 Rows arrive from an async iterator (a server-side cursor) and leave in chunks, so an export of
 any size needs one chunk of memory. Text cells that a spreadsheet would run as a formula

@@ -1,4 +1,4 @@
-"""The admin API's JSON error envelope: ``{"error": {"code", "message", ...}}`` (SPEC §8).
+"""The admin API's JSON error envelope: ``{"error": {"code", "message", ...}}``.
 
 Handlers raise :class:`ApiError`; the middleware turns it (and aiohttp's own HTTP errors, and
 anything unexpected) into the envelope. An unexpected exception becomes a 500 that shows only a

@@ -1,4 +1,4 @@
-"""CSV exports of the current filter (SPEC §8), streamed from a server-side cursor.
+"""CSV exports of the current filter, streamed from a server-side cursor.
 
 ``GET /admin/api/export/orders.csv`` takes the order list's filters, ``GET
 /admin/api/export/warehouse-sync.csv`` the warehouse-sync list's; paging is ignored (the whole

@@ -1,7 +1,8 @@
 """Dashboard and job runs: ``/admin/api/dashboard``, ``/admin/api/jobs/run``, ``…/run_one``.
 
-Every run goes through the runner (SPEC §2.2) with ``trigger="manual"``. A run refused because
-the job is already running (here or in another process sharing the database) is a 409.
+Every run goes through the runner (docs/design.md, "The runner") with ``trigger="manual"``. A
+run refused because the job is already running (here or in another process sharing the
+database) is a 409.
 """
 
 from __future__ import annotations

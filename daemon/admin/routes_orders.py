@@ -1,4 +1,4 @@
-"""Orders (SPEC §8): manual pull, list with filters, one order, its history, edit status, run,
+"""Orders: manual pull, list with filters, one order, its history, edit status, run,
 check.
 
 - ``POST /admin/api/orders/pull`` ``{"start", "end"}`` unix seconds, ``[start, end)``.

@@ -1,4 +1,4 @@
-"""Inventory sync rows (SPEC §8): ``GET /admin/api/warehouse-sync`` and ``…/options``.
+"""Inventory sync rows: ``GET /admin/api/warehouse-sync`` and ``…/options``.
 
 Filters (query): ``warehouse_id`` and ``sku`` (comma lists; either side, DSCO or Lingxing),
 ``diff_range`` (``"min,max"`` inclusive, either end may be empty, e.g. ``"-5,5"`` or ``",0"``;

@@ -1,4 +1,4 @@
-"""The admin web UI (SPEC §8): ``GET /admin/`` and ``/admin/static/<file>``; see :func:`setup_ui`.
+"""The admin web UI: ``GET /admin/`` and ``/admin/static/<file>``; see :func:`setup_ui`.
 
 The UI is three static files (``static/index.html``, ``app.js``, ``app.css``) that talk only to
 the JSON API under ``/admin/api/``. Serving them needs no session: the page itself holds no

@@ -1,4 +1,4 @@
-"""The optional open API under ``/api/v1`` (SPEC §9), mounted on the daemon's web app.
+"""The optional open API under ``/api/v1``, mounted on the daemon's web app.
 
 Nothing is mounted unless ``api.enable``: every ``/api/v1`` path is then a plain 404.
 """

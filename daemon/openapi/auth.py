@@ -1,4 +1,4 @@
-"""Bearer-token authentication of the open API (SPEC §9).
+"""Bearer-token authentication of the open API.
 
 Missing or malformed ``Authorization`` → 401, a wrong token → 403. The comparison is constant
 time, and the presented credential is never logged.

@@ -1,4 +1,4 @@
-"""``/api/v1`` handlers (SPEC §9): the day's inventory differences and a stock sync run.
+"""``/api/v1`` handlers: the day's inventory differences and a stock sync run.
 
 A sync goes through the runner like every other trigger (``trigger="api"``); the request's
 choices travel as per-run overrides, so the runtime configuration is never touched.

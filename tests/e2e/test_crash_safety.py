@@ -1,4 +1,4 @@
-"""Crash safety (issue 4): SIGKILL the real daemon again and again while it drains a workload.
+"""Crash safety: SIGKILL the real daemon again and again while it drains a workload.
 
 One sandbox process (both vendors) outlives every daemon. The daemon runs the five order jobs
 every second against the test database; it is killed at random moments (seeded RNG, the seed is

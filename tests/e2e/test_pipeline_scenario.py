@@ -1,4 +1,4 @@
-"""The whole order pipeline end to end against both sandboxes (issue 4 demonstrations).
+"""The whole order pipeline end to end against both sandboxes.
 
 The five jobs run through the real runner and registry, round after round with the warehouse
 actor in between, until a round changes nothing; the final DB rows and the sandboxes' own

@@ -33,13 +33,13 @@ from daemon.admin import (
 from daemon.core import Core
 from daemon.openapi.routes import ROUTES as API_ROUTES
 from daemon.routing import ROUTES, Route
-from daemon.runs import JobRunner
 from daemon.settings import Settings
 from daemon.web import create_web_app
 from db.pool import connect
 from jobs.catalog import build_registry
 from jobs.config_store import RuntimeConfigStore
 from jobs.context import Clients, JobEnv
+from jobs.runner import Runner
 from jobs.runtime_config import Capabilities
 from sdk._limits import CallStats
 from tests.integration.admin.conftest import PASSWORD, ClientFactory
@@ -76,7 +76,7 @@ async def target(
         pool, domain="dsco_lingxing", capabilities=Capabilities.everything()
     )
     await config.load()
-    runner = JobRunner(
+    runner = Runner(
         registry=build_registry(),
         pool=pool,
         connect=lambda: connect(db_dsn),

@@ -14,14 +14,12 @@ from aiohttp.test_utils import TestClient
 
 from daemon.admin import ADMIN, AdminState
 from daemon.core import Core
-from daemon.runs import JobRunner
 from daemon.settings import Settings
 from daemon.web import create_web_app
-from db.pool import connect
-from jobs.catalog import build_registry
 from jobs.context import JobEnv
+from jobs.runner import Runner
 from sdk._limits import CallStats
-from tests.integration.vendors import Vendors
+from tests.integration.vendors import Vendors, runner_with
 
 PASSWORD = "correct horse battery staple"
 DOMAIN = "dsco_lingxing"
@@ -89,16 +87,11 @@ def admin_settings(export_dir: Path, **admin: Any) -> Settings:
     )
 
 
-def job_runner(vendors: Vendors, settings: Settings) -> JobRunner:
-    """The daemon's runner (it remembers last successes) on the vendors' database and clients."""
-    return JobRunner(
-        registry=build_registry(),
-        pool=vendors.pool,
-        connect=lambda: connect(vendors.dsn),
-        config=vendors.config,
-        clients=vendors.clients,
-        env=JobEnv(lingxing_platform_code=10008, export_dir=settings.export_dir),
-    )
+def job_runner(vendors: Vendors, settings: Settings) -> Runner:
+    """The daemon's runner on the vendors' database and clients, exporting where the admin's
+    settings say."""
+    env = JobEnv(lingxing_platform_code=10008, export_dir=settings.export_dir)
+    return runner_with(vendors, env=env)
 
 
 async def make_admin(vendors: Vendors, aiohttp_client: ClientFactory, settings: Settings) -> Admin:
