@@ -36,7 +36,7 @@ from daemon.routing import ROUTES, Route
 from daemon.settings import Settings
 from daemon.web import create_web_app
 from db.pool import connect
-from jobs.catalog import build_registry
+from jobs.catalog import SCHEMA, build_registry
 from jobs.config_store import RuntimeConfigStore
 from jobs.context import Clients, JobEnv
 from jobs.runner import Runner
@@ -72,9 +72,7 @@ async def target(
             "api": {"enable": True, "token": TOKEN},
         }
     )
-    config = RuntimeConfigStore(
-        pool, domain="dsco_lingxing", capabilities=Capabilities.everything()
-    )
+    config = RuntimeConfigStore(pool, schema=SCHEMA, capabilities=Capabilities.everything())
     await config.load()
     runner = Runner(
         registry=build_registry(),
