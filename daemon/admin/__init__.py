@@ -20,11 +20,20 @@ from daemon.admin.throttle import DeviceTokens, LoginThrottle, ThrottlePolicy
 from daemon.core import Core
 from daemon.history import JournalReader, OrderHistory
 from daemon.logging import HISTORY, active_format
-from daemon.routing import add_routes
+from daemon.routing import Route, add_routes
 from daemon.scheduler import Scheduler
 from daemon.settings import Settings
 
-__all__ = ["ADMIN", "AdminState", "setup_admin"]
+__all__ = ["ADMIN", "ROUTES", "AdminState", "setup_admin"]
+
+ROUTES: tuple[Route, ...] = (
+    *routes_config.ROUTES,
+    *routes_jobs.ROUTES,
+    *routes_orders.ROUTES,
+    *routes_sync.ROUTES,
+    *routes_export.ROUTES,
+    *auth.ROUTES,
+)
 
 
 def setup_admin(
@@ -53,8 +62,7 @@ def setup_admin(
         history=history or default_history(),
     )
     app.middlewares.append(auth.admin_middleware)
-    for module in (routes_config, routes_jobs, routes_orders, routes_sync, routes_export, auth):
-        add_routes(app, module.ROUTES)
+    add_routes(app, ROUTES)
 
 
 def default_history() -> OrderHistory:
