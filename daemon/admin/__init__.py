@@ -8,6 +8,7 @@ from aiohttp import web
 
 from daemon.admin import (
     auth,
+    description,
     routes_config,
     routes_export,
     routes_jobs,
@@ -17,6 +18,7 @@ from daemon.admin import (
 from daemon.admin.context import ADMIN, AdminState
 from daemon.admin.sessions import Clock, SessionStore
 from daemon.admin.throttle import DeviceTokens, LoginThrottle, ThrottlePolicy
+from daemon.api_description import set_description
 from daemon.core import Core
 from daemon.history import JournalReader, OrderHistory
 from daemon.logging import HISTORY, active_format
@@ -33,6 +35,7 @@ ROUTES: tuple[Route, ...] = (
     *routes_sync.ROUTES,
     *routes_export.ROUTES,
     *auth.ROUTES,
+    *description.ROUTES,
 )
 
 
@@ -63,6 +66,7 @@ def setup_admin(
     )
     app.middlewares.append(auth.admin_middleware)
     add_routes(app, ROUTES)
+    set_description(app, ROUTES, description.PROFILE)
 
 
 def default_history() -> OrderHistory:

@@ -12,6 +12,7 @@ from typing import Any
 from aiohttp import web
 from loguru import logger
 
+from daemon.api_description import ApiDescription, openapi_description
 from daemon.core import Core
 from daemon.openapi.answers import DiffAnswer, SyncRunAnswer
 from daemon.openapi.errors import ApiError
@@ -104,6 +105,7 @@ ROUTES = (
         answer=SyncRunAnswer,
         errors=(409,),
     ),
+    Route("GET", "/openapi.json", openapi_description, answer=ApiDescription),
 )
 
 

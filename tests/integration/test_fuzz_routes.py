@@ -200,4 +200,4 @@ async def test_no_open_api_input_is_a_500(
 
 def test_every_route_is_fuzzed() -> None:
     assert len(_route_ids("admin")) >= 20
-    assert len(_route_ids("api")) == 2
+    assert len(_route_ids("api")) == 3
