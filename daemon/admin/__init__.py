@@ -8,6 +8,7 @@ from aiohttp import web
 
 from daemon.admin import (
     auth,
+    description,
     routes_config,
     routes_export,
     routes_jobs,
@@ -17,14 +18,25 @@ from daemon.admin import (
 from daemon.admin.context import ADMIN, AdminState
 from daemon.admin.sessions import Clock, SessionStore
 from daemon.admin.throttle import DeviceTokens, LoginThrottle, ThrottlePolicy
+from daemon.api_description import set_description
 from daemon.core import Core
 from daemon.history import JournalReader, OrderHistory
 from daemon.logging import HISTORY, active_format
-from daemon.routing import add_routes
+from daemon.routing import Route, add_routes
 from daemon.scheduler import Scheduler
 from daemon.settings import Settings
 
-__all__ = ["ADMIN", "AdminState", "setup_admin"]
+__all__ = ["ADMIN", "ROUTES", "AdminState", "setup_admin"]
+
+ROUTES: tuple[Route, ...] = (
+    *routes_config.ROUTES,
+    *routes_jobs.ROUTES,
+    *routes_orders.ROUTES,
+    *routes_sync.ROUTES,
+    *routes_export.ROUTES,
+    *auth.ROUTES,
+    *description.ROUTES,
+)
 
 
 def setup_admin(
@@ -53,8 +65,8 @@ def setup_admin(
         history=history or default_history(),
     )
     app.middlewares.append(auth.admin_middleware)
-    for module in (routes_config, routes_jobs, routes_orders, routes_sync, routes_export, auth):
-        add_routes(app, module.ROUTES)
+    add_routes(app, ROUTES)
+    set_description(app, ROUTES, description.PROFILE)
 
 
 def default_history() -> OrderHistory:

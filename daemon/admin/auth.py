@@ -24,13 +24,14 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from loguru import logger
 
+from daemon.admin.answers import CsrfAnswer, OkAnswer
 from daemon.admin.context import AdminState, admin_state
 from daemon.admin.errors import ApiError, from_http, from_input, internal
 from daemon.admin.models import LoginBody
 from daemon.admin.sessions import Session
 from daemon.admin.throttle import client_address
 from daemon.inputs import InputError
-from daemon.routing import Route
+from daemon.routing import Route, reply
 
 API_PREFIX = "/admin/api/"
 COOKIE = "dl_admin_session"
@@ -131,6 +132,7 @@ def _login_client(request: web.Request, state: AdminState) -> tuple[str, bool]:
 
 
 async def login(request: web.Request, body: LoginBody) -> web.Response:
+    """Log in with the admin password: sets the session cookie, answers the CSRF token."""
     state = admin_state(request)
     key, known = request[LOGIN_CLIENT]
     who = "a known browser" if known else key.removeprefix("address:")
@@ -141,7 +143,7 @@ async def login(request: web.Request, body: LoginBody) -> web.Response:
     state.throttle.succeeded(key)
     session = state.sessions.create()
     logger.info("admin login from {}", who)
-    response = web.json_response({"csrf_token": session.csrf_token})
+    response = reply(CsrfAnswer(csrf_token=session.csrf_token))
     _set_cookie(response, state, COOKIE, session.id, state.settings.admin.session_ttl_seconds)
     if not known:
         _set_cookie(response, state, DEVICE_COOKIE, state.devices.issue(), DEVICE_TTL_SECONDS)
@@ -172,20 +174,30 @@ def _set_cookie(
 
 
 async def logout(request: web.Request) -> web.Response:
+    """End the session."""
     state = admin_state(request)
     state.sessions.delete(current_session(request).id)
-    response = web.json_response({"ok": True})
+    response = reply(OkAnswer(ok=True))
     response.del_cookie(COOKIE, path="/admin")
     logger.info("admin logout")
     return response
 
 
-async def session_info(request: web.Request) -> web.Response:
-    return web.json_response({"csrf_token": current_session(request).csrf_token})
+async def session_info(request: web.Request) -> CsrfAnswer:
+    """Whether the session is live, and its CSRF token (a reloaded page needs it again)."""
+    return CsrfAnswer(csrf_token=current_session(request).csrf_token)
 
 
 ROUTES = (
-    Route("POST", LOGIN_PATH, login, body=LoginBody, before=pace_login),
-    Route("POST", "/admin/api/logout", logout),
-    Route("GET", "/admin/api/session", session_info),
+    Route(
+        "POST",
+        LOGIN_PATH,
+        login,
+        body=LoginBody,
+        before=pace_login,
+        answer=CsrfAnswer,
+        errors=(401, 429),
+    ),
+    Route("POST", "/admin/api/logout", logout, answer=OkAnswer),
+    Route("GET", "/admin/api/session", session_info, answer=CsrfAnswer),
 )

@@ -13,6 +13,7 @@ from typing import Any
 from aiohttp import web
 from loguru import logger
 
+from daemon.admin.answers import AdminErrorAnswer, AdminErrorDetail
 from daemon.inputs import InputError
 
 _CODES = {
@@ -47,9 +48,14 @@ class ApiError(Exception):
         self.headers = headers or {}
         self.extra = extra
 
+    def answer(self) -> AdminErrorAnswer:
+        detail = AdminErrorDetail(code=self.code, message=self.message, **self.extra)
+        return AdminErrorAnswer(error=detail)
+
     def response(self) -> web.Response:
-        body = {"error": {"code": self.code, "message": self.message, **self.extra}}
-        return web.json_response(body, status=self.status, headers=self.headers)
+        # Only the extras this error has: absent rather than null, as they always were.
+        body = self.answer().model_dump_json(exclude_unset=True)
+        return web.json_response(text=body, status=self.status, headers=self.headers)
 
 
 def invalid(field: str, reason: str) -> ApiError:

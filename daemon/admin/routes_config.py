@@ -16,13 +16,14 @@ from typing import Any
 from aiohttp import web
 from loguru import logger
 
+from daemon.admin.answers import ConfigAnswer, CronAnswer
 from daemon.admin.context import AdminState, admin_state
 from daemon.admin.errors import ApiError, invalid, not_found
 from daemon.admin.models import ConfigBody, CronQuery, DomainQuery
 from daemon.routing import Route
 from jobs.config_store import ConfigSnapshot, RuntimeConfigStore, VersionConflictError
 from jobs.cron import CronError, parse_cron
-from jobs.runtime_config import RuntimeConfigError, config_to_json
+from jobs.runtime_config import RuntimeConfigError
 
 PATH = "/admin/api/config/runtime"
 
@@ -34,23 +35,23 @@ def _store(state: AdminState, query: DomainQuery) -> RuntimeConfigStore:
     return store
 
 
-def _answer(store: RuntimeConfigStore, snapshot: ConfigSnapshot) -> web.Response:
-    return web.json_response(
-        {
-            "domain": store.domain,
-            "version": snapshot.version,
-            "updated_at": snapshot.updated_at,
-            "config": config_to_json(snapshot.config),
-        }
+def _answer(store: RuntimeConfigStore, snapshot: ConfigSnapshot) -> ConfigAnswer:
+    return ConfigAnswer(
+        domain=store.domain,
+        version=snapshot.version,
+        updated_at=snapshot.updated_at,
+        config=snapshot.config,
     )
 
 
-async def get_config(request: web.Request, query: DomainQuery) -> web.Response:
+async def get_config(request: web.Request, query: DomainQuery) -> ConfigAnswer:
+    """The runtime config in force, with its version."""
     store = _store(admin_state(request), query)
     return _answer(store, store.snapshot)
 
 
-async def put_config(request: web.Request, query: DomainQuery, body: ConfigBody) -> web.Response:
+async def put_config(request: web.Request, query: DomainQuery, body: ConfigBody) -> ConfigAnswer:
+    """Validate and save the whole runtime config; every broken field is listed in a 400."""
     state = admin_state(request)
     store = _store(state, query)
     async with state.config_lock:
@@ -69,7 +70,7 @@ async def _save(store: RuntimeConfigStore, raw: Any, expected: int | None) -> Co
         raise ApiError(409, "version_conflict", str(exc)) from None
 
 
-async def cron_next(_request: web.Request, query: CronQuery) -> web.Response:
+async def cron_next(_request: web.Request, query: CronQuery) -> CronAnswer:
     """The next ``count`` fire times (UTC unix seconds) of a 6-field cron expression."""
     try:
         spec = parse_cron(query.cron)
@@ -79,11 +80,19 @@ async def cron_next(_request: web.Request, query: CronQuery) -> web.Response:
     for _ in range(query.count):
         at = spec.next_fire(at)
         fires.append(int(at.timestamp()))
-    return web.json_response({"cron": spec.expr, "next": fires})
+    return CronAnswer(cron=spec.expr, next=fires)
 
 
 ROUTES = (
-    Route("GET", PATH, get_config, query=DomainQuery),
-    Route("PUT", PATH, put_config, query=DomainQuery, body=ConfigBody),
-    Route("GET", "/admin/api/cron/next", cron_next, query=CronQuery),
+    Route("GET", PATH, get_config, query=DomainQuery, answer=ConfigAnswer, errors=(404,)),
+    Route(
+        "PUT",
+        PATH,
+        put_config,
+        query=DomainQuery,
+        body=ConfigBody,
+        answer=ConfigAnswer,
+        errors=(404, 409),
+    ),
+    Route("GET", "/admin/api/cron/next", cron_next, query=CronQuery, answer=CronAnswer),
 )

@@ -25,7 +25,7 @@ from daemon.admin.models import OrderFilterQuery, SyncFilterQuery
 from daemon.admin.params import check_range
 from daemon.admin.routes_orders import order_filter
 from daemon.admin.routes_sync import sync_filter
-from daemon.routing import Route
+from daemon.routing import Csv, Route
 from db.order_search import OrderFilter, OrderSummary, iter_orders
 from db.warehouse_sync_search import SyncFilter, SyncRecord, iter_sync
 
@@ -142,6 +142,7 @@ async def _export(
 
 
 async def export_orders(request: web.Request, query: OrderFilterQuery) -> web.StreamResponse:
+    """The orders matching the filters as CSV (the whole filter, no paging)."""
     state = admin_state(request)
     f = order_filter(query)
     start, end = _window(state, f.start, f.end)
@@ -150,6 +151,7 @@ async def export_orders(request: web.Request, query: OrderFilterQuery) -> web.St
 
 
 async def export_sync(request: web.Request, query: SyncFilterQuery) -> web.StreamResponse:
+    """The inventory sync rows matching the filters as CSV (the whole filter, no paging)."""
     state = admin_state(request)
     f = sync_filter(query)
     start, end = _window(state, f.start, f.end)
@@ -158,6 +160,18 @@ async def export_sync(request: web.Request, query: SyncFilterQuery) -> web.Strea
 
 
 ROUTES = (
-    Route("GET", "/admin/api/export/orders.csv", export_orders, query=OrderFilterQuery),
-    Route("GET", "/admin/api/export/warehouse-sync.csv", export_sync, query=SyncFilterQuery),
+    Route(
+        "GET",
+        "/admin/api/export/orders.csv",
+        export_orders,
+        query=OrderFilterQuery,
+        answer=Csv(ORDER_HEADER),
+    ),
+    Route(
+        "GET",
+        "/admin/api/export/warehouse-sync.csv",
+        export_sync,
+        query=SyncFilterQuery,
+        answer=Csv(SYNC_HEADER),
+    ),
 )

@@ -21,13 +21,19 @@ that fit in a path.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from typing import Any
 
 from aiohttp import web
 from loguru import logger
 
+from daemon.admin.answers import (
+    HistoryAnswer,
+    OrderAnswer,
+    OrderListAnswer,
+    OrderRunAnswer,
+    StatusChangeAnswer,
+)
 from daemon.admin.context import AdminState, admin_state
 from daemon.admin.errors import ApiError, invalid, not_found
 from daemon.admin.models import (
@@ -42,7 +48,7 @@ from daemon.admin.models import (
 )
 from daemon.admin.params import check_range
 from daemon.admin.routes_jobs import run_job
-from daemon.inputs import validate
+from daemon.answers import RunAnswer
 from daemon.routing import Route
 from db import orders as q
 from db.order_search import OrderFilter, search_orders
@@ -69,23 +75,15 @@ def order_filter(query: OrderFilterQuery) -> OrderFilter:
     )
 
 
-async def list_orders(request: web.Request, query: OrderListQuery) -> web.Response:
+async def list_orders(request: web.Request, query: OrderListQuery) -> OrderListAnswer:
+    """Orders matching the filters, newest first, with the total count."""
     state = admin_state(request)
     page = await search_orders(
         state.core.pool, order_filter(query), offset=query.offset, limit=query.limit
     )
-    return web.json_response(
-        {
-            "total": page.total,
-            "offset": query.offset,
-            "limit": query.limit,
-            "orders": [dataclasses.asdict(o) for o in page.orders],
-        }
+    return OrderListAnswer(
+        total=page.total, offset=query.offset, limit=query.limit, orders=page.orders
     )
-
-
-def _path_po(request: web.Request) -> str:
-    return validate(OrderQuery, {"po_number": request.match_info["po"]}).po_number
 
 
 async def _order(state: AdminState, po: str) -> q.OrderRow:
@@ -95,52 +93,55 @@ async def _order(state: AdminState, po: str) -> q.OrderRow:
     return row
 
 
-async def _detail(state: AdminState, po: str) -> web.Response:
-    row = await _order(state, po)
-    return web.json_response(dataclasses.asdict(row))
+async def _detail(state: AdminState, po: str) -> OrderAnswer:
+    return OrderAnswer.of(await _order(state, po))
 
 
-async def get_order(request: web.Request, query: OrderQuery) -> web.Response:
+async def get_order(request: web.Request, query: OrderQuery) -> OrderAnswer:
+    """One order with its DSCO payload."""
     return await _detail(admin_state(request), query.po_number)
 
 
-async def get_order_by_path(request: web.Request) -> web.Response:
-    return await _detail(admin_state(request), _path_po(request))
+async def get_order_by_path(request: web.Request, path: OrderQuery) -> OrderAnswer:
+    """One order with its DSCO payload (a PO number that fits in a path)."""
+    return await _detail(admin_state(request), path.po_number)
 
 
-async def order_history(request: web.Request, query: OrderQuery) -> web.Response:
+async def order_history(request: web.Request, query: OrderQuery) -> HistoryAnswer:
     """The order's newest log records (whether or not the order has a row: a pull may have
     refused it, and the log says why)."""
     history = await admin_state(request).history.for_order(query.po_number, HISTORY_LIMIT)
-    return web.json_response(
-        {
-            "po_number": query.po_number,
-            "source": history.source,
-            "note": history.note,
-            "entries": [e.to_json() for e in history.entries],
-        }
+    return HistoryAnswer(
+        po_number=query.po_number,
+        source=history.source,
+        note=history.note,
+        entries=history.entries,
     )
 
 
-async def _set_status(state: AdminState, po: str, body: StatusBody) -> web.Response:
+async def _set_status(state: AdminState, po: str, body: StatusBody) -> StatusChangeAnswer:
     old = await q.set_status(state.core.pool, po, body.status, int(time.time()))
     if old is None:
         raise not_found(f"order {po!r}")
     logger.bind(po_number=po).warning(
         "order status edited by admin: {} -> {} reason: {}", old, body.status, body.reason
     )
-    return web.json_response({"po_number": po, "old_status": old, "status": body.status})
+    return StatusChangeAnswer(po_number=po, old_status=old, status=body.status)
 
 
-async def set_status(request: web.Request, body: OrderStatusBody) -> web.Response:
+async def set_status(request: web.Request, body: OrderStatusBody) -> StatusChangeAnswer:
+    """Set an order's status (any direction), logged with the reason."""
     return await _set_status(admin_state(request), body.po_number, body)
 
 
-async def set_status_by_path(request: web.Request, body: StatusBody) -> web.Response:
-    return await _set_status(admin_state(request), _path_po(request), body)
+async def set_status_by_path(
+    request: web.Request, path: OrderQuery, body: StatusBody
+) -> StatusChangeAnswer:
+    """Set an order's status (a PO number that fits in a path)."""
+    return await _set_status(admin_state(request), path.po_number, body)
 
 
-async def _run_order(state: AdminState, po: str) -> web.Response:
+async def _run_order(state: AdminState, po: str) -> OrderRunAnswer:
     before = await _order(state, po)
     spec = state.core.runner.registry.for_status(before.status)
     if spec is None:
@@ -149,34 +150,36 @@ async def _run_order(state: AdminState, po: str) -> web.Response:
         )
     result = await run_job(state, spec.name, po_number=before.po_number)
     after = await q.get_order(state.core.pool, before.po_number)
-    return web.json_response(
-        {
-            "po_number": before.po_number,
-            "job": spec.name,
-            "status_before": before.status,
-            "status_after": after.status if after else None,
-            "result": result.to_json(),
-        }
+    return OrderRunAnswer(
+        po_number=before.po_number,
+        job=spec.name,
+        status_before=before.status,
+        status_after=after.status if after else None,
+        result=RunAnswer.of(result),
     )
 
 
-async def run_order(request: web.Request, body: OrderBody) -> web.Response:
+async def run_order(request: web.Request, body: OrderBody) -> OrderRunAnswer:
+    """Run the job whose input status is the order's, for this order only."""
     return await _run_order(admin_state(request), body.po_number)
 
 
-async def run_order_by_path(request: web.Request) -> web.Response:
-    return await _run_order(admin_state(request), _path_po(request))
+async def run_order_by_path(request: web.Request, path: OrderQuery) -> OrderRunAnswer:
+    """Run the order's job for it (a PO number that fits in a path)."""
+    return await _run_order(admin_state(request), path.po_number)
 
 
-async def pull(request: web.Request, body: RangeBody) -> web.Response:
+async def pull(request: web.Request, body: RangeBody) -> RunAnswer:
+    """Pull DSCO orders created in ``[start, end)`` (unix seconds)."""
     state = admin_state(request)
     check_range(body.start, body.end, state.max_range_seconds)
     overrides = {"start": body.start, "end": body.end}
     result = await run_job(state, "pull_dsco_orders", overrides=overrides)
-    return web.json_response(result.to_json())
+    return RunAnswer.of(result)
 
 
-async def check(request: web.Request, body: CheckBody) -> web.Response:
+async def check(request: web.Request, body: CheckBody) -> RunAnswer:
+    """Compare local orders with DSCO and Lingxing (a time range or one PO); writes nothing."""
     state = admin_state(request)
     kwargs: dict[str, Any]
     if body.po_number is not None:
@@ -188,18 +191,53 @@ async def check(request: web.Request, body: CheckBody) -> web.Response:
         check_range(body.start, body.end, state.max_range_seconds)
         kwargs = {"overrides": {"start": body.start, "end": body.end}}
     result = await run_job(state, "check_orders", **kwargs)
-    return web.json_response(result.to_json())
+    return RunAnswer.of(result)
 
+
+ONE = "/admin/api/orders/{po_number}"
 
 ROUTES = (
-    Route("POST", "/admin/api/orders/pull", pull, body=RangeBody),
-    Route("POST", "/admin/api/orders/check", check, body=CheckBody),
-    Route("GET", "/admin/api/orders", list_orders, query=OrderListQuery),
-    Route("GET", "/admin/api/order", get_order, query=OrderQuery),
-    Route("GET", "/admin/api/order/history", order_history, query=OrderQuery),
-    Route("PUT", "/admin/api/order/status", set_status, body=OrderStatusBody),
-    Route("POST", "/admin/api/order/run", run_order, body=OrderBody),
-    Route("GET", "/admin/api/orders/{po}", get_order_by_path),
-    Route("PUT", "/admin/api/orders/{po}/status", set_status_by_path, body=StatusBody),
-    Route("POST", "/admin/api/orders/{po}/run", run_order_by_path),
+    Route("POST", "/admin/api/orders/pull", pull, body=RangeBody, answer=RunAnswer, errors=(409,)),
+    Route(
+        "POST", "/admin/api/orders/check", check, body=CheckBody, answer=RunAnswer, errors=(409,)
+    ),
+    Route("GET", "/admin/api/orders", list_orders, query=OrderListQuery, answer=OrderListAnswer),
+    Route(
+        "GET", "/admin/api/order", get_order, query=OrderQuery, answer=OrderAnswer, errors=(404,)
+    ),
+    Route("GET", "/admin/api/order/history", order_history, query=OrderQuery, answer=HistoryAnswer),
+    Route(
+        "PUT",
+        "/admin/api/order/status",
+        set_status,
+        body=OrderStatusBody,
+        answer=StatusChangeAnswer,
+        errors=(404,),
+    ),
+    Route(
+        "POST",
+        "/admin/api/order/run",
+        run_order,
+        body=OrderBody,
+        answer=OrderRunAnswer,
+        errors=(404, 409),
+    ),
+    Route("GET", ONE, get_order_by_path, path_params=OrderQuery, answer=OrderAnswer, errors=(404,)),
+    Route(
+        "PUT",
+        f"{ONE}/status",
+        set_status_by_path,
+        path_params=OrderQuery,
+        body=StatusBody,
+        answer=StatusChangeAnswer,
+        errors=(404,),
+    ),
+    Route(
+        "POST",
+        f"{ONE}/run",
+        run_order_by_path,
+        path_params=OrderQuery,
+        answer=OrderRunAnswer,
+        errors=(404, 409),
+    ),
 )

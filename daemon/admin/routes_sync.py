@@ -8,11 +8,11 @@ or ``"nonzero"``), ``status`` (1 ok, 2 failed), ``start``/``end`` on ``sync_time
 
 from __future__ import annotations
 
-import dataclasses
 import re
 
 from aiohttp import web
 
+from daemon.admin.answers import SyncListAnswer, SyncOptionsAnswer
 from daemon.admin.context import admin_state
 from daemon.admin.errors import invalid
 from daemon.admin.models import SyncFilterQuery, SyncListQuery
@@ -65,27 +65,24 @@ def sync_filter(query: SyncFilterQuery) -> SyncFilter:
     )
 
 
-async def list_sync(request: web.Request, query: SyncListQuery) -> web.Response:
+async def list_sync(request: web.Request, query: SyncListQuery) -> SyncListAnswer:
+    """Inventory sync rows matching the filters, newest first, with the total count."""
     state = admin_state(request)
     page = await search_sync(
         state.core.pool, sync_filter(query), offset=query.offset, limit=query.limit
     )
-    return web.json_response(
-        {
-            "total": page.total,
-            "offset": query.offset,
-            "limit": query.limit,
-            "rows": [dataclasses.asdict(r) for r in page.rows],
-        }
-    )
+    return SyncListAnswer(total=page.total, offset=query.offset, limit=query.limit, rows=page.rows)
 
 
-async def sync_options(request: web.Request) -> web.Response:
+async def sync_options(request: web.Request) -> SyncOptionsAnswer:
+    """The warehouse ids and SKUs the rows hold (for the filter's choices)."""
     found = await options(admin_state(request).core.pool)
-    return web.json_response({"warehouse_ids": found.warehouse_ids, "skus": found.skus})
+    return SyncOptionsAnswer(warehouse_ids=found.warehouse_ids, skus=found.skus)
 
 
 ROUTES = (
-    Route("GET", "/admin/api/warehouse-sync", list_sync, query=SyncListQuery),
-    Route("GET", "/admin/api/warehouse-sync/options", sync_options),
+    Route(
+        "GET", "/admin/api/warehouse-sync", list_sync, query=SyncListQuery, answer=SyncListAnswer
+    ),
+    Route("GET", "/admin/api/warehouse-sync/options", sync_options, answer=SyncOptionsAnswer),
 )

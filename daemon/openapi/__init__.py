@@ -10,10 +10,12 @@ from collections.abc import Callable
 
 from aiohttp import web
 
+from daemon.api_description import set_description
 from daemon.core import Core
+from daemon.openapi import description
 from daemon.openapi.auth import bearer_auth
 from daemon.openapi.errors import json_errors
-from daemon.openapi.routes import API_CLOCK, API_CORE, add_open_api_routes
+from daemon.openapi.routes import API_CLOCK, API_CORE, ROUTES, add_open_api_routes
 from daemon.settings import Settings
 
 PREFIX = "/api/v1"
@@ -37,6 +39,7 @@ def setup_open_api(
     api[API_CORE] = core
     api[API_CLOCK] = clock
     add_open_api_routes(api)
+    set_description(api, ROUTES, description.profile(PREFIX))
     app.add_subapp(PREFIX, api)
 
 

@@ -6,6 +6,7 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 from loguru import logger
 
+from daemon.answers import ErrorAnswer, ErrorDetail
 from daemon.inputs import InputError
 
 
@@ -25,7 +26,8 @@ def bad_parameter(name: str, problem: str) -> ApiError:
 
 
 def error_response(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+    body = ErrorAnswer(error=ErrorDetail(code=code, message=message))
+    return web.json_response(text=body.model_dump_json(), status=status)
 
 
 @web.middleware

@@ -6,14 +6,15 @@ choices travel as per-run overrides, so the runtime configuration is never touch
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Collection
 from typing import Any
 
 from aiohttp import web
 from loguru import logger
 
+from daemon.api_description import ApiDescription, openapi_description
 from daemon.core import Core
+from daemon.openapi.answers import DiffAnswer, SyncRunAnswer
 from daemon.openapi.errors import ApiError
 from daemon.openapi.params import (
     DiffQuery,
@@ -33,24 +34,21 @@ JOB = "sync_stock"
 MAX_SOURCE_KEYS = 5000
 
 
-async def inventory_diff(request: web.Request, params: DiffQuery) -> web.Response:
-    """``GET /inventory/diff``: one UTC day's newest row per key, filtered and paged."""
+async def inventory_diff(request: web.Request, params: DiffQuery) -> DiffAnswer:
+    """One UTC day's inventory comparisons: the newest row per key, filtered and paged."""
     core, now = request.app[API_CORE], request.app[API_CLOCK]()
     query = diff_request(params, utc_today(now))
     page = await diff_page(core.pool, query.where, offset=query.offset, limit=query.limit)
-    return web.json_response(
-        {
-            "date": query.day.isoformat(),
-            "total": page.total,
-            "offset": query.offset,
-            "limit": query.limit,
-            "rows": [dataclasses.asdict(row) for row in page.rows],
-        }
+    return DiffAnswer(
+        date=query.day, total=page.total, offset=query.offset, limit=query.limit, rows=page.rows
     )
 
 
-async def inventory_sync(request: web.Request, body: SyncBody) -> web.Response:
-    """``POST /inventory/sync``: run ``sync_stock`` once on explicit items or today's rows."""
+async def inventory_sync(request: web.Request, body: SyncBody) -> SyncRunAnswer:
+    """Run ``sync_stock`` once on explicit items or today's rows (a dry run by default).
+
+    The request's choices reach the run as overrides; the runtime config is not changed.
+    """
     core, now = request.app[API_CORE], request.app[API_CLOCK]()
     codes = set(core.config.snapshot.config.mapping.warehouse)
     if body.items is not None:
@@ -67,7 +65,7 @@ async def inventory_sync(request: web.Request, body: SyncBody) -> web.Response:
     if result.status == "already_running":
         raise ApiError(409, "already_running", f"{JOB} is already running; try again later")
     plan = {"source": source, "dry_run": body.dry_run, "items": items, "skipped": skipped}
-    return web.json_response({**result.to_json(), "plan": plan})
+    return SyncRunAnswer.of_run(result, plan)
 
 
 async def _items_from_rows(
@@ -98,8 +96,16 @@ def _item(row: DiffRow) -> dict[str, Any]:
 
 
 ROUTES = (
-    Route("GET", "/inventory/diff", inventory_diff, query=DiffQuery),
-    Route("POST", "/inventory/sync", inventory_sync, body=SyncBody),
+    Route("GET", "/inventory/diff", inventory_diff, query=DiffQuery, answer=DiffAnswer),
+    Route(
+        "POST",
+        "/inventory/sync",
+        inventory_sync,
+        body=SyncBody,
+        answer=SyncRunAnswer,
+        errors=(409,),
+    ),
+    Route("GET", "/openapi.json", openapi_description, answer=ApiDescription),
 )
 
 
