@@ -323,7 +323,7 @@
       `Runtime config version ${c.version}, saved ${fmtTime(c.updated_at)}`);
     setText("#dash-updated", `Updated ${fmtTime(d.now)}`);
     const rows = (d.statuses || []).map(statusRow);
-    rows.push([el("strong", "all"), num(d.orders_total), "", ""]);
+    rows.push([el("strong", "all"), num(d.orders_total), "", "", ""]);
     fillTable("#dash-orders", rows);
     const body = $("#dash-jobs").tBodies[0];
     body.replaceChildren(...d.jobs.map(jobRow));
@@ -353,6 +353,7 @@
     return [
       [statusBadge(s.status), el("span", ` ${STATUS[key] ? STATUS[key][1] : ""}`, "muted")],
       num(s.count), time(s.oldest_since), waiting,
+      s.repeatedly_skipped ? [badge("look", "warn"), el("span", ` ${s.repeatedly_skipped}`)] : "",
     ];
   }
 
