@@ -102,6 +102,10 @@ class RuntimeConfigStore:
         return True
 
     def _activate(self, stored: queries.StoredConfig) -> ConfigSnapshot:
+        current = self._snapshot
+        if current is not None and stored.version < current.version:
+            # A slow poll's read can land after a newer save was activated: never go back.
+            return current
         config = self.schema.validate(stored.config, domain=self.domain, capabilities=_ALL)
         self._snapshot = ConfigSnapshot(config, stored.version, stored.updated_at)
         for listener in self._listeners:

@@ -18,6 +18,8 @@ from jobs.cron import CronError, parse_cron
 
 DOMAIN: Final = "dsco_lingxing"
 
+MAX_SIZE: Final = 10_000
+
 MAPPING_KINDS: Final = ("shop", "warehouse", "sku", "shipment")
 
 
@@ -28,7 +30,9 @@ class JobConfig(BaseModel):
 
     enable: bool
     cron: str
-    size: int = Field(ge=1)
+    # Rows one run handles. Above this a run is no longer a batch but a migration: refuse it at
+    # save time rather than let the job fail every run.
+    size: int = Field(ge=1, le=MAX_SIZE)
 
     @field_validator("cron")
     @classmethod

@@ -6,6 +6,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from db import runtime_config as stored_config
 from db.pool import create_pool
 from jobs.catalog import SCHEMA
 from jobs.config_store import RuntimeConfigStore, VersionConflictError
@@ -123,3 +124,20 @@ async def test_compare_and_swap_refuses_a_stale_version(pool: asyncpg.Pool[async
     await store.save(_valid(), domain=DOMAIN, expected_version=snap.version)
     with pytest.raises(VersionConflictError):
         await store.save(_valid(), domain=DOMAIN, expected_version=snap.version)
+
+
+async def test_a_late_read_of_an_older_version_never_replaces_a_newer_one(
+    pool: asyncpg.Pool[asyncpg.Record],
+) -> None:
+    """A poll that read version N can finish after this process activated N+1 (its own save):
+    the live config never goes back."""
+    store = _store(pool)
+    first = await store.load()
+    stale = await stored_config.load(pool, store.domain)
+    assert stale is not None
+    raw = _valid()
+    raw["jobs"]["sync_stock"]["size"] = 77
+    saved = await store.save(raw, domain=store.domain)
+    assert saved.version == first.version + 1
+    assert store._activate(stale) is saved  # the late read of the older version changes nothing
+    assert store.snapshot.config.job("sync_stock").size == 77

@@ -267,6 +267,7 @@ SINGLE_ERRORS: list[tuple[str, Mutation, str]] = [
     ("cron not a string", _set(PUSH_CRON, 15), f"{PUSH_CRON}: expected a string"),
     ("size 0", _set("jobs.sync_stock.size", 0), "jobs.sync_stock.size: must be at least 1"),
     ("size negative", _set("jobs.sync_stock.size", -5), "jobs.sync_stock.size: must be at least 1"),
+    ("size huge", _set("jobs.sync_stock.size", 10**30), "jobs.sync_stock.size: must be at most"),
     ("size bool", _set("jobs.sync_stock.size", True), "jobs.sync_stock.size: expected an integer"),
     (
         "size string",
