@@ -30,8 +30,8 @@ class JobError(Exception):
 
 @dataclass(frozen=True)
 class StreamWaits:
-    """When a DSCO stream dump is over (seconds; see ``sdk.dsco.streams``): the 5 s poll
-    stays under DSCO's 15 stream reads a minute."""
+    """When a DSCO stream dump is over (seconds; see ``sdk.dsco.streams``); while it waits,
+    the dump is read again every ``poll_interval``."""
 
     first_event_wait: float = 120.0
     idle_timeout: float = 120.0

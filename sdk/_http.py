@@ -19,9 +19,10 @@ How a vendor client uses it::
                         credential=token)
     order = await transport.request(ORDER, prepare, lambda raw: Order.model_validate_json(raw.body))
 
-Per attempt the transport waits for the endpoint's rate limiter, takes a concurrency slot (in
-this process and, through the limiter's gate, in the deployment; an unreachable gate is a
-connection error that proves nothing was sent), calls ``prepare()`` (so signatures, timestamps
+Per attempt the transport takes a concurrency slot (in this process and, through the
+limiter's gate, in the deployment; an unreachable gate is a connection error that proves
+nothing was sent), waits inside it for the endpoint's rate limiter (the call then counts
+against the rate until its answer is back), calls ``prepare()`` (so signatures, timestamps
 and tokens are fresh), sends, and classifies the answer: HTTP >= 400 becomes the vendor subclass
 of the matching shared error (details from ``describe_error``); otherwise ``parse(raw)`` turns
 the body into a result and may itself raise vendor errors (e.g. for an error code inside an
@@ -36,9 +37,10 @@ processed. Logs go to ``logging.getLogger("sdk.<vendor>")`` at debug level, path
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -172,12 +174,10 @@ class HttpTransport:
         client_timeout: aiohttp.ClientTimeout | None,
     ) -> T:
         endpoint, key = call.endpoint, call.endpoint.limit_key
-        if self.rates is not None:
-            waited = await self.rates.acquire(key)
-            if waited > 0:
-                self.stats.record_wait(self.vendor, key, waited)
         try:
-            async with self.concurrency.slot(key):
+            # The rate is taken inside the slot, so a call counts from when it really leaves,
+            # not from before it queued for a slot (a queue would release calls in a burst).
+            async with self.concurrency.slot(key), self._paced(key):
                 # Prepared inside the slot: a sign must be fresh when it is sent, not queued.
                 try:
                     prepared = await prepare()
@@ -201,6 +201,17 @@ class HttpTransport:
             ) from None
         self._record(endpoint, None, began)
         return result
+
+    @contextlib.asynccontextmanager
+    async def _paced(self, key: str) -> AsyncIterator[None]:
+        """Hold the call within the key's request rate (if any) until its answer is back."""
+        if self.rates is None:
+            yield
+            return
+        async with self.rates.slot(key) as waited:
+            if waited > 0:
+                self.stats.record_wait(self.vendor, key, waited)
+            yield
 
     async def _send(
         self, endpoint: Endpoint, prepared: Prepared, client_timeout: aiohttp.ClientTimeout

@@ -3,8 +3,8 @@
 * :class:`ConcurrencyLimiter` — at most N requests in flight per endpoint key (Lingxing's
   "token bucket" is really an in-flight cap: tokens come back when a request completes), in
   this process and, through a :class:`~sdk._capacity.CapacityGate`, across the deployment.
-* :class:`RateLimiter` — request-rate limits per endpoint key (N per second and/or M per
-  minute, token buckets; DSCO documents these).
+* :class:`RateLimiter` — request-rate limits per endpoint key (at most N calls in any second
+  and/or M in any minute; DSCO documents these).
 * :class:`CallStats` — in-memory counters and latency histograms the daemon exports as metrics.
 * :class:`Histogram` — observations in fixed buckets, the shape a Prometheus histogram has.
 * :func:`run_all` — run coroutines concurrently and raise the first real error (not an
@@ -19,7 +19,7 @@ import contextlib
 import itertools
 import math
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from collections.abc import (
     AsyncIterator,
     Awaitable,
@@ -121,38 +121,52 @@ class ConcurrencyLimiter:
 
 @dataclass(frozen=True)
 class Rate:
-    """A request-rate limit: up to ``per_second`` and/or ``per_minute`` requests."""
+    """A documented request rate: at most ``per_second`` calls in any one second and at most
+    ``per_minute`` calls in any sixty seconds (either may be absent)."""
 
-    per_second: float | None = None
-    per_minute: float | None = None
+    per_second: int | None = None
+    per_minute: int | None = None
+
+    def __post_init__(self) -> None:
+        if any(n is not None and n < 1 for n in (self.per_second, self.per_minute)):
+            raise ValueError("a rate allows at least one call per window")
+
+    def windows(self) -> list[tuple[int, float]]:
+        """``(calls, seconds)`` of every window this rate sets."""
+        pairs = ((self.per_second, 1.0), (self.per_minute, 60.0))
+        return [(calls, seconds) for calls, seconds in pairs if calls is not None]
 
 
-_TOKEN_EPSILON = 1e-9
+# A clock that ticks in whole nanoseconds (or microseconds) cannot reach an instant a float
+# sum puts 1e-16 s later: treat "due within a nanosecond" as due instead of sleeping forever.
+_DUE_EPSILON = 1e-9
 
 
-class _Bucket:
-    """Classic token bucket: ``capacity`` tokens, refilled continuously at ``refill`` per s."""
+class _Send:
+    """One call in a key's log: it counts from the moment it is admitted until it has ended."""
 
-    def __init__(self, capacity: float, refill: float, now: float) -> None:
-        self.capacity = capacity
-        self.refill = refill
-        self.tokens = capacity
-        self.updated = now
+    __slots__ = ("done", "ended")
 
-    def wait_time(self, now: float) -> float:
-        self.tokens = min(self.capacity, self.tokens + (now - self.updated) * self.refill)
-        self.updated = now
-        # Float refills can stop a hair short of a whole token (0.99999999999999994); asking
-        # for a 1e-17 s sleep would then never move any clock forward.
-        missing = 1.0 - self.tokens
-        return 0.0 if missing <= _TOKEN_EPSILON else missing / self.refill
+    def __init__(self) -> None:
+        self.ended: float | None = None
+        self.done = asyncio.Event()
 
-    def take(self) -> None:
-        self.tokens -= 1.0
+    def end(self, now: float) -> None:
+        self.ended = now
+        self.done.set()
 
 
 class RateLimiter:
-    """Waits until a request of a key fits every configured rate of that key (FIFO per key)."""
+    """Holds every call of a key until it fits each window of the key's :class:`Rate`.
+
+    A call may start once, for every window of N calls per W seconds, the N-th call before it
+    ended at least W seconds ago. The vendor counts a call when it *arrives*, which is some
+    time between our send and its answer; counting each call until its answer is back means
+    that whatever the network does (a slow connect, a request that overtakes another), the
+    vendor never sees more than N arrivals in any W seconds. That is the strictest reading of
+    "N per second, or M per minute" (a sliding window), and it also keeps within a token
+    bucket or fixed windows of the same sizes. Callers of a key are admitted in arrival order.
+    """
 
     def __init__(
         self,
@@ -166,35 +180,59 @@ class RateLimiter:
         self._default = default
         self._clock = clock
         self._sleep = sleep
-        self._buckets: dict[str, list[_Bucket]] = {}
+        self._logs: dict[str, deque[_Send]] = {}
         self._locks: dict[str, asyncio.Lock] = {}
 
-    def _buckets_for(self, key: str) -> list[_Bucket]:
-        if key not in self._buckets:
-            rate = self._rates.get(key, self._default) or Rate()
-            now = self._clock()
-            buckets = []
-            if rate.per_second:
-                buckets.append(_Bucket(rate.per_second, rate.per_second, now))
-            if rate.per_minute:
-                buckets.append(_Bucket(rate.per_minute, rate.per_minute / 60.0, now))
-            self._buckets[key] = buckets
-        return self._buckets[key]
+    def windows(self, key: str) -> list[tuple[int, float]]:
+        """``(calls, seconds)`` windows that apply to ``key`` (empty: unlimited)."""
+        rate = self._rates.get(key, self._default)
+        return rate.windows() if rate is not None else []
+
+    @contextlib.asynccontextmanager
+    async def slot(self, key: str) -> AsyncIterator[float]:
+        """Hold one call of ``key`` for the block: entered once the call fits every window
+        (yields the seconds spent waiting); the call counts until the block is left."""
+        windows = self.windows(key)
+        if not windows:
+            yield 0.0
+            return
+        send, waited = await self._admit(key, windows)
+        try:
+            yield waited
+        finally:
+            send.end(self._clock())
 
     async def acquire(self, key: str) -> float:
-        """Take one request slot of ``key``; returns the seconds spent waiting."""
-        buckets = self._buckets_for(key)
-        if not buckets:
-            return 0.0
+        """Admit one call of ``key`` that ends at once; returns the seconds spent waiting."""
+        async with self.slot(key) as waited:
+            return waited
+
+    async def _admit(self, key: str, windows: list[tuple[int, float]]) -> tuple[_Send, float]:
+        longest = max(calls for calls, _ in windows)
+        log = self._logs.setdefault(key, deque(maxlen=longest))
         waited = 0.0
-        # The lock makes callers queue in arrival order instead of racing for refills.
+        # The lock makes callers queue in arrival order instead of racing for free places.
         async with self._locks.setdefault(key, asyncio.Lock()):
             while True:
-                wait = max(bucket.wait_time(self._clock()) for bucket in buckets)
-                if wait <= 0.0:
-                    for bucket in buckets:
-                        bucket.take()
-                    return waited
+                earlier = [
+                    (log[-calls], seconds) for calls, seconds in windows if len(log) >= calls
+                ]
+                running = next((send for send, _ in earlier if send.ended is None), None)
+                if running is not None:
+                    # Its answer is not back: it may not have reached the vendor yet either.
+                    before = self._clock()
+                    await running.done.wait()
+                    waited += max(self._clock() - before, 0.0)
+                    continue
+                now = self._clock()
+                wait = max(
+                    (s.ended + seconds - now for s, seconds in earlier if s.ended is not None),
+                    default=0.0,
+                )
+                if wait <= _DUE_EPSILON:
+                    send = _Send()
+                    log.append(send)
+                    return send, waited
                 await self._sleep(wait)
                 waited += wait
 

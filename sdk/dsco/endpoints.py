@@ -73,11 +73,11 @@ RATE_LIMITS: dict[str, Rate] = {
     ACKNOWLEDGE.limit_key: Rate(per_second=15, per_minute=1000),
     GET_INVOICE.limit_key: Rate(per_second=15, per_minute=1000),
     GET_INVENTORY.limit_key: Rate(per_second=15, per_minute=300),
-    # DSCO states 15/min for its single-event stream read; applied to the position read too (as
-    # the sandbox does) to stay on the safe side: the dump reader polls well below it.
-    STREAM_EVENTS.limit_key: Rate(per_minute=15),
+    # DSCO's 15 a minute is for ``GET /stream/single/…`` (one event by position), which this
+    # project does not call; the events read of a dump has no stated rate.
 }
-"""DSCO's documented per-endpoint request rates (both buckets apply)."""
+"""DSCO's documented per-endpoint request rates: every call keeps within both windows (at
+most N in any second and M in any minute; see :class:`~sdk._limits.RateLimiter`)."""
 
 CONCURRENCY_CAPS: dict[str, int] = {GET_ORDER.limit_key: 5}
 """In-flight caps: the reference service never runs more than 5 order lookups at once."""

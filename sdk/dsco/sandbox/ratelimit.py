@@ -1,62 +1,53 @@
-"""Per-endpoint token buckets with DSCO's documented rates (§1.4), driven by the sandbox clock."""
+"""DSCO's documented request rates (§1.4) as sliding windows, driven by the sandbox clock.
+
+DSCO words each limit as "N times per second, or up to M times per minute" and does not say
+how it counts. The sandbox takes the strictest reading: a call is refused with 429 when the
+endpoint already accepted N calls in the second before it, or M in the minute before it. A
+client that never meets a 429 here keeps within a token bucket or fixed windows too.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from collections import deque
+from datetime import datetime, timedelta
 
-# (method, route) -> (requests per second or None, requests per minute). Endpoints DSCO states no
-# rate for (the batch POSTs, the change logs) are not limited.
-DOCUMENTED_LIMITS: dict[tuple[str, str], tuple[float | None, float]] = {
-    ("GET", "/order/page"): (10, 500),
-    ("GET", "/order/"): (10, 500),
-    ("POST", "/order/acknowledge"): (15, 1000),
-    ("GET", "/invoice"): (15, 1000),
-    ("GET", "/inventory"): (15, 300),
-    ("GET", "/stream/{id}/{partitionId}/{position}"): (None, 15),
+Window = tuple[int, timedelta]
+"""At most ``calls`` accepted calls in any span of this length."""
+
+SECOND, MINUTE = timedelta(seconds=1), timedelta(minutes=1)
+
+# (method, route) -> its windows. Endpoints DSCO states no rate for (the batch POSTs, the change
+# logs, the stream calls other than ``/stream/single/…``, which the sandbox does not serve) are
+# not limited.
+DOCUMENTED_LIMITS: dict[tuple[str, str], tuple[Window, ...]] = {
+    ("GET", "/order/page"): ((10, SECOND), (500, MINUTE)),
+    ("GET", "/order/"): ((10, SECOND), (500, MINUTE)),
+    ("POST", "/order/acknowledge"): ((15, SECOND), (1000, MINUTE)),
+    ("GET", "/invoice"): ((15, SECOND), (1000, MINUTE)),
+    ("GET", "/inventory"): ((15, SECOND), (300, MINUTE)),
 }
 
 
-@dataclass
-class TokenBucket:
-    capacity: float
-    per_second: float
-    tokens: float
-    stamp: datetime | None = None
-
-    def refill(self, now: datetime) -> None:
-        # timedelta arithmetic is exact to the microsecond; epoch floats are not.
-        if self.stamp is not None:
-            elapsed = max(0.0, (now - self.stamp).total_seconds())
-            self.tokens = min(self.capacity, self.tokens + elapsed * self.per_second)
-        self.stamp = now
-
-
 class RateLimiter:
-    """Every bucket of an endpoint (per second, per minute) must have a token to pass."""
+    """Remembers when each limited endpoint accepted its latest calls (refused ones do not
+    count) and refuses a call that would put more than a window's calls inside that window."""
 
     def __init__(self, enabled: bool = True) -> None:
         self.enabled = enabled
-        self._buckets: dict[tuple[str, str], list[TokenBucket]] = {}
+        self._accepted: dict[tuple[str, str], deque[datetime]] = {}
 
     def reset(self) -> None:
-        self._buckets.clear()
+        self._accepted.clear()
 
     def allow(self, method: str, path: str, now: datetime) -> bool:
-        limits = DOCUMENTED_LIMITS.get((method, path))
-        if not self.enabled or limits is None:
+        windows = DOCUMENTED_LIMITS.get((method, path))
+        if not self.enabled or windows is None:
             return True
-        buckets = self._buckets.get((method, path))
-        if buckets is None:
-            per_s, per_min = limits
-            buckets = [TokenBucket(per_min, per_min / 60, per_min)]
-            if per_s is not None:
-                buckets.append(TokenBucket(per_s, per_s, per_s))
-            self._buckets[(method, path)] = buckets
-        for bucket in buckets:
-            bucket.refill(now)
-        if any(b.tokens < 1 for b in buckets):
+        longest = max(calls for calls, _ in windows)
+        accepted = self._accepted.setdefault((method, path), deque(maxlen=longest))
+        # The N-th latest accepted call must lie a whole window back: (now - span, now] holds
+        # at most N calls, this one included.
+        if any(len(accepted) >= calls and now - accepted[-calls] < span for calls, span in windows):
             return False
-        for bucket in buckets:
-            bucket.tokens -= 1
+        accepted.append(now)
         return True

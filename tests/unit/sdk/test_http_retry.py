@@ -16,6 +16,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from aioresponses import CallbackResult
 
 from sdk._errors import (
     APIConnectionError,
@@ -35,7 +36,7 @@ from sdk._errors import (
 from sdk._http import Endpoint, HttpTransport, Prepared, RawResponse
 from sdk._limits import CallStats, ConcurrencyLimiter, Rate, RateLimiter, run_all
 from sdk._retry import RetryPolicy, Safety, parse_retry_after
-from tests.unit.sdk.mock_http import MockHttp, sent_count
+from tests.unit.sdk.mock_http import CompatResponse, MockHttp, sent_count
 
 BASE = "https://tv.test"
 URL = re.compile(r"^https://tv\.test/items(\?.*)?$")
@@ -486,17 +487,45 @@ async def test_rate_limiter_spaces_requests(fake_time: FakeTime) -> None:
         {"k": Rate(per_second=2, per_minute=3)}, clock=fake_time.clock, sleep=fake_time.sleep
     )
     waits = [await limiter.acquire("k") for _ in range(5)]
-    # A burst of 2 per second, but only 3 per minute: the 4th waits for the minute bucket
-    # (1/20 s refill => 20 s for one token), the 5th another 20 s.
-    assert waits[:3] == [0.0, 0.0, pytest.approx(0.5)]
-    assert waits[3] == pytest.approx(20.0 - 0.5, abs=0.01)
-    assert waits[4] == pytest.approx(20.0, abs=0.01)
+    # Two in any second and three in any minute: the 3rd waits for the second to pass, the
+    # 4th until the 1st call is a minute old, and the 5th may follow it (the 2nd is as old).
+    assert waits == pytest.approx([0.0, 0.0, 1.0, 59.0, 0.0])
     assert await RateLimiter({}).acquire("unlimited") == 0.0
 
 
+async def test_rate_limiter_counts_a_call_until_it_ends(fake_time: FakeTime) -> None:
+    limiter = RateLimiter({"k": Rate(per_second=1)}, clock=fake_time.clock, sleep=fake_time.sleep)
+    admitted: list[float] = []
+
+    async def call(seconds: float) -> None:
+        async with limiter.slot("k"):
+            admitted.append(fake_time.now)
+            await fake_time.sleep(seconds)  # the answer takes this long
+
+    await asyncio.gather(call(2.5), call(0.0), call(0.0))
+    # The 2nd may only leave a second after the 1st has ended: the vendor may have counted
+    # the 1st as late as its answer. The 3rd a second after the 2nd.
+    assert admitted == [1000.0, 1003.5, 1004.5]
+
+
+async def test_rate_limiter_releases_a_call_that_failed(fake_time: FakeTime) -> None:
+    limiter = RateLimiter({"k": Rate(per_second=1)}, clock=fake_time.clock, sleep=fake_time.sleep)
+    with pytest.raises(RuntimeError):
+        async with limiter.slot("k"):
+            raise RuntimeError("no answer")
+    assert await limiter.acquire("k") == pytest.approx(1.0)
+
+
+def test_rates_allow_at_least_one_call() -> None:
+    with pytest.raises(ValueError, match="at least one call"):
+        Rate(per_minute=0)
+    assert Rate(per_second=10, per_minute=500).windows() == [(10, 1.0), (500, 60.0)]
+    assert Rate().windows() == []
+
+
 async def test_rate_limiter_survives_float_rounding() -> None:
-    # A clock with nanosecond ticks cannot advance by the 1e-17 s a float refill may come
-    # up short; the limiter must treat "almost a token" as a token instead of spinning.
+    # A clock with nanosecond ticks cannot advance by the 1e-17 s a float sum may come up
+    # short; the limiter must treat "due within a nanosecond" as due instead of spinning.
     now = [0.0]
     sleeps = [0]
 
@@ -511,9 +540,37 @@ async def test_rate_limiter_survives_float_rounding() -> None:
     )
     for _ in range(400):
         await limiter.acquire("k")
-    # Both buckets bind: n <= 15 + 15 t and n <= 300 + 5 t; for n = 400 the first needs
-    # t = 385 / 15 s, the second only 20 s.
-    assert now[0] == pytest.approx(385 / 15, abs=1e-6)
+    # 300 calls in the first minute (15 a second: the 300th at 19 s), the 301st when the 1st
+    # is a minute old, and the 400th at 60 + 99 // 15 s.
+    assert now[0] == pytest.approx(66.0, abs=1e-6)
+
+
+async def test_a_call_queued_for_a_slot_takes_its_rate_when_it_leaves(
+    session: aiohttp.ClientSession, mocked: MockHttp, fake_time: FakeTime, policy: RetryPolicy
+) -> None:
+    # One slot, two calls a second. The first call's answer is slow; the four queued behind it
+    # must not count as sent while they wait, or they would all go out together at its end.
+    sent: list[float] = []
+    slow_answer = asyncio.Event()
+
+    async def answer(_url: Any, **_kwargs: Any) -> CallbackResult:
+        sent.append(fake_time.now)
+        if len(sent) == 1:
+            await slow_answer.wait()
+        return CallbackResult(payload={}, response_class=CompatResponse)
+
+    mocked.get(URL, callback=answer, repeat=True)
+    rates = RateLimiter(
+        {"/items": Rate(per_second=2)}, clock=fake_time.clock, sleep=fake_time.sleep
+    )
+    transport = make(session, policy, rates=rates, concurrency=ConcurrencyLimiter({"/items": 1}))
+    calls = asyncio.gather(*(transport.request(READ, prepare, parse) for _ in range(5)))
+    for _ in range(20):
+        await asyncio.sleep(0)  # the other four queue for the slot
+    fake_time.now += 1.9
+    slow_answer.set()
+    await calls
+    assert sent == pytest.approx([1000.0, 1001.9, 1002.9, 1002.9, 1003.9])
 
 
 async def test_rate_limiter_waits_are_counted(
