@@ -249,10 +249,13 @@ class DscoStreams:
     ) -> AsyncGenerator[dict[str, Any], None]:
         """Every current ``ItemInventory`` (of ``skus`` when given) as raw dicts.
 
-        Creates a stream, starts a sync dump and reads it until :class:`DumpClock` says it is
-        finished; the stream is deleted afterwards, also on errors (iterate inside
-        ``contextlib.aclosing`` so an early exit deletes it too).  An item may come more than
-        once: the later one is the newer.  Raises the SDK's DSCO errors.
+        Creates a stream, starts a sync dump and reads it until it is finished; the stream is
+        deleted afterwards, also on errors (iterate inside ``contextlib.aclosing`` so an early
+        exit deletes it too).  A dump of given ``skus`` is finished as soon as every one of them
+        has arrived: that is the only end the stream itself proves (``maxPosition`` may lag by a
+        minute).  Otherwise — the whole catalogue, or a SKU DSCO does not have — the
+        :class:`DumpClock` rules decide, and their waits are the dump's floor.  An item may come
+        more than once: the later one is the newer.  Raises the SDK's DSCO errors.
         """
         if skus is not None and not skus:
             return
@@ -261,14 +264,23 @@ class DscoStreams:
             partition = stream.partitions[0].partition_id if stream.partitions else "0"
             await self.sync(stream.id, skus=skus)
             clock = DumpClock(self._clock(), first_event_wait, idle_timeout, settle)
-            async for payload in self._drain(stream.id, partition, clock, poll_interval):
+            missing = set(skus) if skus is not None else None
+            drain = self._drain(stream.id, partition, clock, poll_interval, missing)
+            async for payload in drain:
                 yield payload
         finally:
             await self._delete_quietly(stream.id)
 
     async def _drain(
-        self, stream_id: str, partition: str, clock: DumpClock, poll_interval: float
+        self,
+        stream_id: str,
+        partition: str,
+        clock: DumpClock,
+        poll_interval: float,
+        missing: set[str] | None,
     ) -> AsyncIterator[dict[str, Any]]:
+        """The events' payloads until the dump is finished; ``missing`` (the SKUs asked for and
+        not seen yet) shrinks as they arrive, and the dump is complete once it is empty."""
         position, seen = EPOCH, set[str]()
         while True:
             page = await self.read(stream_id, partition, position)
@@ -279,7 +291,11 @@ class DscoStreams:
                 seen.update(e.id for e in fresh)
                 for event in fresh:
                     if isinstance(event.payload, dict):
+                        if missing is not None:
+                            missing.discard(str(event.payload.get("sku")))
                         yield event.payload
+                if missing is not None and not missing:
+                    return  # every SKU asked for has arrived: nothing left to wait for
                 continue  # more may be waiting: read again at once
             if await self._finished(stream_id, partition, position, clock):
                 return

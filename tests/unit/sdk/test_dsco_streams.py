@@ -186,7 +186,7 @@ async def test_dump_reads_from_epoch_skips_duplicates_and_deletes_the_stream(
     wire.max_positions = [event(3)["id"]]
     script(mocked, wire)
 
-    items = await drain(client(session, time), skus=["SKU-3", "SKU-1", "SKU-2"], settle=0.0)
+    items = await drain(client(session, time), skus=["SKU-3", "SKU-1", "SKU-4"], settle=0.0)
 
     assert [i["sku"] for i in items] == ["SKU-1", "SKU-2", "SKU-3"]
     assert wire.positions() == [EPOCH, event(2)["id"], event(3)["id"]]
@@ -199,9 +199,28 @@ async def test_dump_reads_from_epoch_skips_duplicates_and_deletes_the_stream(
         "query": {"queryType": "inventory"},
     }
     [sync] = sent(mocked, "POST", ONE)
-    assert sync.kwargs["json"] == {"operationType": "sync", "sku": ["SKU-1", "SKU-2", "SKU-3"]}
+    assert sync.kwargs["json"] == {"operationType": "sync", "sku": ["SKU-1", "SKU-3", "SKU-4"]}
     assert len(sent(mocked, "DELETE", ONE)) == 1
+    assert wire.monitors == 1  # SKU-4 never came: the end is the caught-up rule's
     assert time.now == 0.0  # caught up at once: position == maxPosition, settle 0
+
+
+async def test_dump_of_skus_ends_once_every_sku_has_arrived(
+    session: aiohttp.ClientSession, mocked: Any, time: FakeTime
+) -> None:
+    # maxPosition keeps moving and the settle time is long: neither matters once the last
+    # SKU asked for is in. A later event of the same page still comes through.
+    wire = Wire(time, pages=[[], [event(1)], [event(2, "SKU-1"), event(3)], [event(4)]])
+    wire.max_positions = [f"2026-02-11T19:00:{n:02d}.000Z/9" for n in range(60)]
+    script(mocked, wire)
+
+    items = await drain(client(session, time), skus=["SKU-1", "SKU-3"], settle=600.0)
+
+    assert [i["sku"] for i in items] == ["SKU-1", "SKU-1", "SKU-3"]
+    assert len(wire.reads) == 3  # the empty one, then the two with events: no more
+    assert wire.monitors == 0  # maxPosition never mattered
+    assert time.now == 10.0  # one poll interval for the dump to start arriving
+    assert len(sent(mocked, "DELETE", ONE)) == 1
 
 
 async def test_no_skus_means_no_stream(
