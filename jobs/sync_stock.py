@@ -3,10 +3,12 @@
 1. Per ``mapping.warehouse`` pair (DSCO code → WID) every page of Lingxing's inventory details
    (the SDK keeps that endpoint at one request in flight), ``product_valid_num`` SUMMED per SKU.
 2. Lingxing SKU → DSCO SKU through the reverse ``mapping.sku`` (same name by default).
-3. DSCO's current quantities: one ``GET /inventory`` per SKU (bounded concurrency; the SDK
-   enforces DSCO's rates); a failed read fails that SKU's rows only. With ``use_stream``: one
-   stream dump of the needed SKUs instead (D10); a SKU missing from the dump counts as not
-   found, and a failed dump fails the rows of every SKU it was to read.
+3. DSCO's current quantities (D10), by one of two paths chosen per run (:func:`read_path`):
+   one ``GET /inventory`` per SKU (bounded concurrency; the SDK enforces DSCO's rates; a failed
+   read fails that SKU's rows only), or one stream dump of the needed SKUs (a SKU missing from
+   the dump counts as not found, and a failed dump fails the rows of every SKU it was to read).
+   Per SKU while the reads fit in one minute of DSCO's budget, by stream above that or when
+   ``use_stream`` is on; the run result says which and why (docs/performance.md, "sync_stock").
 4. One ``dsco_warehouse_sync`` row per (warehouse, SKU) — every mapped warehouse of a SKU, 0
    where Lingxing has none — inserted in bulk.
 5. When writing: ``POST /inventory/batch/small`` in chunks of ``size`` items, ONE item per SKU
@@ -25,8 +27,10 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from typing import Any
+
+from pydantic import Field
 
 from db import warehouse_sync as q
 from jobs.context import JobContext, JobError
@@ -51,6 +55,9 @@ from sdk.lingxing.client import LingxingClient
 
 READ_CONCURRENCY = 10
 LINGXING_PAGE = 800  # the endpoint's maximum
+PER_SKU, STREAM = "per_sku", "stream"
+# DSCO's per-minute allowance of GET /inventory: as many SKUs as one minute's budget reads.
+STREAM_ABOVE_SKUS = 300
 
 
 async def run(ctx: JobContext) -> None:
@@ -65,7 +72,9 @@ async def run(ctx: JobContext) -> None:
     else:
         stock, unreadable = await _read_lingxing(ctx, ctx.clients.require_lingxing(), codes)
         plans = plan_skus(stock, codes, _sku_reverse(ctx), unreadable)
-    if JOB.settings(ctx).use_stream:
+    path = read_path(sum(1 for p in plans if not p.failure), JOB.settings(ctx))
+    ctx.log.info("dsco stock read path={} why={}", path.path, path.why)
+    if path.path == STREAM:
         await _read_dsco_stream(ctx, dsco, plans)
     else:
         await _read_dsco(ctx, dsco, plans)
@@ -75,7 +84,33 @@ async def run(ctx: JobContext) -> None:
     rows = [row for plan in plans for row in build_rows(plan, codes, now, REASON_COMPARED)]
     ids = await q.insert_rows(ctx.pool, rows, now)
     calls = await write_inventory(ctx, dsco, plans, rows, ids) if write else 0
-    _finish(ctx, plans, len(rows), write, calls)
+    _finish(ctx, plans, len(rows), write, calls, path)
+
+
+@dataclass(frozen=True)
+class ReadPath:
+    """How this run reads DSCO's current stock, and why (said in the run result)."""
+
+    path: str  # PER_SKU or STREAM
+    why: str
+    skus: int
+
+
+def read_path(skus: int, settings: SyncStockSettings) -> ReadPath:
+    """Per SKU for up to ``stream_above_skus`` SKUs, else (or with ``use_stream``) by stream.
+
+    One ``GET /inventory`` per SKU costs a call each, and DSCO allows 300 of them a minute:
+    up to 300 SKUs are read within a minute's budget (about 20 s), each further 300 take a
+    whole minute more. A stream dump costs a handful of calls whatever the count, but when a
+    SKU never arrives (DSCO does not have it) it waits out its settle time (a minute) before
+    it may end. So the per-SKU path is quicker up to one minute's budget, the stream above it.
+    """
+    limit = settings.stream_above_skus
+    if settings.use_stream:
+        return ReadPath(STREAM, "use_stream is on", skus)
+    if skus > limit:
+        return ReadPath(STREAM, f"{skus} SKUs to read, more than stream_above_skus={limit}", skus)
+    return ReadPath(PER_SKU, f"{skus} SKUs to read, at most stream_above_skus={limit}", skus)
 
 
 def _should_write(ctx: JobContext) -> bool:
@@ -179,7 +214,9 @@ def _item_fields(item: Any, index: int, codes: Mapping[str, str]) -> tuple[str, 
     return sku, code, quantity
 
 
-def _finish(ctx: JobContext, plans: list[SkuPlan], rows: int, write: bool, calls: int) -> None:
+def _finish(
+    ctx: JobContext, plans: list[SkuPlan], rows: int, write: bool, calls: int, path: ReadPath
+) -> None:
     failed = [p for p in plans if p.failure]
     for plan in failed:
         ctx.log.warning("sku failed sku={} reason={}", printable(plan.sku), printable(plan.failure))
@@ -194,6 +231,7 @@ def _finish(ctx: JobContext, plans: list[SkuPlan], rows: int, write: bool, calls
         "failed_skus": len(failed),
         "written": write,
         "update_calls": calls,
+        "dsco_read": {"path": path.path, "why": path.why, "skus": path.skus},
     }
     ctx.log.info(
         "stock sync done skus={} rows={} failed={} written={} update_calls={}",
@@ -206,18 +244,26 @@ def _finish(ctx: JobContext, plans: list[SkuPlan], rows: int, write: bool, calls
 
 
 class SyncStockSettings(JobConfig):
-    """``sync`` also writes to DSCO (else read and record only); ``use_stream`` reads DSCO's
-    current inventory by stream instead of one read per SKU."""
+    """``sync`` also writes to DSCO (else read and record only). DSCO's current inventory is
+    read one SKU at a time for up to ``stream_above_skus`` SKUs and by one stream dump above
+    that; ``use_stream`` always reads by stream (see :func:`read_path`)."""
 
     sync: bool = False
     use_stream: bool = False
+    stream_above_skus: int = Field(STREAM_ABOVE_SKUS, ge=0)
 
 
 JOB = JobSpec(
     "sync_stock",
     run,
     SyncStockSettings,
-    {"cron": "0 0 1 * * *", "size": 200, "sync": False, "use_stream": False},
+    {
+        "cron": "0 0 1 * * *",
+        "size": 200,
+        "sync": False,
+        "use_stream": False,
+        "stream_above_skus": STREAM_ABOVE_SKUS,
+    },
     needs=JobNeeds(dsco=True, lingxing=True, warehouse=True),
     in_pipeline=True,
 )

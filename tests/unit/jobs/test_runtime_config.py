@@ -70,6 +70,7 @@ SPEC_DEFAULT: dict[str, Any] = {
             "size": 200,
             "sync": False,
             "use_stream": False,
+            "stream_above_skus": 300,
         },
         "pull_sku_pair": {
             "enable": False,
