@@ -20,8 +20,9 @@ Each vendor declares its own tree by multiple inheritance, e.g.
 
 Every error carries ``vendor``, ``path`` (the endpoint path, never the query), ``status``,
 vendor ``code``, ``request_id``, ``transient`` (worth retrying when safe), ``refused`` (the
-failure proves the request was not processed) and ``ambiguous`` (set by the transport: a write
-may have been processed). Messages are short and pass through :func:`redact`.
+failure proves the request was not processed), ``stale`` (refused as too old — an expired
+timestamp or sign — so preparing it afresh is the remedy) and ``ambiguous`` (set by the
+transport: a write may have been processed). Messages are short and pass through :func:`redact`.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ class SdkError(Exception):
         refused: bool | None = None,
         ambiguous: bool = False,
         token_rejected: bool = False,
+        stale: bool = False,
         retry_after: float | None = None,
     ) -> None:
         self.message = _shorten(redact(message))
@@ -85,6 +87,7 @@ class SdkError(Exception):
         self.refused = self.default_refused if refused is None else refused
         self.ambiguous = ambiguous
         self.token_rejected = token_rejected
+        self.stale = stale
         self.retry_after = retry_after
         super().__init__(self.message)
 

@@ -31,8 +31,10 @@ aiohttp exceptions never leave this module.
 
 Retries follow :mod:`sdk._retry` (write-safety rule). An error with ``token_rejected`` is
 handed once per call to ``on_token_rejected(credential)``, then the call is re-prepared and
-re-sent without backoff. The final error gets ``ambiguous`` set for writes that may have been
-processed. Logs go to ``logging.getLogger("sdk.<vendor>")`` at debug level, path only.
+re-sent without backoff; a ``stale`` refusal (the request was too old when it arrived) is
+re-prepared (a fresh timestamp and sign) and re-sent once, also without backoff. The final
+error gets ``ambiguous`` set for writes that may have been processed. Logs go to
+``logging.getLogger("sdk.<vendor>")`` at debug level, path only.
 """
 
 from __future__ import annotations
@@ -96,6 +98,7 @@ class _Call:
     sends: int = 0
     retries: int = 0
     reauthed: bool = False
+    restamped: bool = False
     credential: str | None = None
 
 
@@ -298,6 +301,14 @@ class HttpTransport:
             call.reauthed = True
             call.sends -= 1  # a fresh token is not a retry: no backoff, no attempt used up
             await self._reauth(call.endpoint, call.credential)
+            return True
+        if err.stale and err.refused and not call.restamped:
+            # Refused unprocessed for its age alone: the next prepare() stamps it afresh. Once
+            # only: a second refusal means a skewed clock, which no retry can mend.
+            call.restamped = True
+            call.sends -= 1
+            self.stats.record_retry(self.vendor, call.endpoint.limit_key, "stale")
+            self.log.debug("%s %s: refused as too old, re-sending once", self.vendor, err.path)
             return True
         delay = self._retry_delay(call, err)
         if delay is None:

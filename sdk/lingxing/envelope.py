@@ -129,6 +129,7 @@ def check_envelope(envelope: Envelope, *, path: str, status: int = 200) -> Envel
         code=envelope.code,
         request_id=envelope.request_id,
         token_rejected=rule.token_rejected,
+        stale=rule.stale,
         refused=rule.refused,
     )
 

@@ -115,6 +115,7 @@ class CodeRule:
 
     error: type[APIStatusError]
     token_rejected: bool = False
+    stale: bool = False  # refused for its timestamp alone: sign afresh and send once more
     refused: bool | None = None  # None: the class default
 
 
@@ -124,12 +125,14 @@ _RULES: dict[str, CodeRule] = {
     # token missing/expired, or rotated by another token request: renew once and retry
     "2001003": CodeRule(AuthenticationError, token_rejected=True),
     "2001005": CodeRule(AuthenticationError, token_rejected=True),
+    # sign expired: the request reached the gateway too late (a stall, or a skewed clock). It
+    # was refused unprocessed, so even a create may go once more, freshly signed.
+    "2001007": CodeRule(AuthenticationError, stale=True),
     # configuration or client bugs: never retried
     "2001001": CodeRule(AuthenticationError),  # app does not exist
     "2001002": CodeRule(AuthenticationError),  # wrong app secret
     "2001004": CodeRule(AuthenticationError),  # API not granted to this app
     "2001006": CodeRule(AuthenticationError),  # sign not correct
-    "2001007": CodeRule(AuthenticationError),  # sign expired (clock skew)
     "2001008": CodeRule(AuthenticationError),  # refresh token expired
     "2001009": CodeRule(AuthenticationError),  # refresh token invalid
     "3001002": CodeRule(AuthenticationError),  # IP not whitelisted

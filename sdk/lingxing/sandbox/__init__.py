@@ -74,7 +74,7 @@ Fault kinds (``count`` = how many of the next calls to the path suffer it): ``ht
 process it normally — an ambiguous outcome for a client that gave up), ``gateway_error``
 (``code``), ``business_error`` (``business_code``, E/M envelope), ``malformed_json``, and the
 aliases ``rate_limit`` (3001008), ``token_expired`` (2001003), ``token_revoked`` (2001005),
-``business_rate_limit`` (103), ``server_error`` (500).
+``sign_expired`` (2001007), ``business_rate_limit`` (103), ``server_error`` (500).
 
 Datetimes in answers are Beijing-time (UTC+8) naive strings; control-API times accept such a
 string, a Unix time, or an ISO datetime through the Python methods.

@@ -14,6 +14,7 @@ _ALIASES: dict[str, dict[str, Any]] = {
     "rate_limit": {"kind": "gateway_error", "code": "3001008"},
     "token_expired": {"kind": "gateway_error", "code": "2001003"},
     "token_revoked": {"kind": "gateway_error", "code": "2001005"},
+    "sign_expired": {"kind": "gateway_error", "code": "2001007"},
     "business_rate_limit": {"kind": "business_error", "business_code": 103},
     "server_error": {"kind": "business_error", "business_code": 500},
     "timeout": {"kind": "hang"},

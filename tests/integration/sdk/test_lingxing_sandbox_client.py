@@ -27,6 +27,7 @@ from sdk.lingxing.sandbox import SANDBOX_KEY, LingxingSandbox
 from .lingxing_sandbox_kit import (
     APP_ID,
     APP_SECRET,
+    CREATE,
     INVENTORY,
     ORDER_LIST,
     OTHER_STORE_ID,
@@ -262,6 +263,29 @@ async def test_a_second_client_minting_rotates_the_first_clients_token(lx: Setup
     assert len(await lx.client.list_stores()) == 2
     outcomes = [c.outcome for c in lx.sandbox.call_log(STORES)]
     assert outcomes == ["0", "0", "2001005", "0"]
+
+
+async def test_an_expired_sign_is_sent_once_more_freshly_signed(lx: Setup) -> None:
+    lx.sandbox.inject(STORES, "sign_expired")
+    assert len(await lx.client.list_stores()) == 2
+    assert [c.outcome for c in lx.sandbox.call_log(STORES)] == ["2001007", "0"]
+    assert lx.client.stats.retries[("lingxing", STORES, "stale")] == 1
+    # The gateway refused it unprocessed, so even a create goes once more, and only once.
+    lx.sandbox.inject(CREATE, "sign_expired")
+    created = await lx.client.create_orders(10009, STORE_ID, _orders("PO-STALE"))
+    assert [s.platform_order_no for s in created.success_details] == ["PO-STALE"]
+    assert [c.outcome for c in lx.sandbox.call_log(CREATE)] == ["2001007", "0"]
+    assert len(lx.sandbox.orders_for("PO-STALE")) == 1
+
+
+async def test_a_clock_too_far_behind_gets_one_fresh_sign_then_the_error(lx: Setup) -> None:
+    # Ten minutes behind: the sandbox's own gateway check finds every sign expired. One fresh
+    # attempt is worth making (a stalled request looks the same); a second cannot help.
+    behind = lx.client_with(clock=lambda: time.time() - 600)
+    with pytest.raises(LingxingAuthenticationError) as info:
+        await behind.list_stores()
+    assert info.value.code == "2001007"
+    assert [c.outcome for c in lx.sandbox.call_log(STORES)] == ["2001007", "2001007"]
 
 
 async def test_client_errors_carry_the_fact_sheet_codes(lx: Setup) -> None:

@@ -143,7 +143,7 @@ def an_order() -> CreateOrder:
             200,
             LingxingAuthenticationError,
             AuthenticationError,
-            1,
+            2,  # signed afresh once, however many attempts the policy allows
         ),
         (
             gateway("2001004", "api not authorized"),
