@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from datetime import datetime, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from datetime import timezone as dt_timezone
 from typing import Any, TypeVar
 
@@ -56,7 +56,7 @@ from sdk.lingxing.paging import MAX_PAGES, Page, Rejected, Rows, all_pages, chun
 from sdk.lingxing.signing import check_app_id, encode_body, signed_query
 from sdk.lingxing.token_store import TokenStore
 
-__all__ = ["BEIJING", "ENDPOINT_CAPS", "LingxingClient"]
+__all__ = ["BEIJING", "ENDPOINT_CAPS", "LingxingClient", "wms_date_window"]
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
@@ -85,6 +85,19 @@ ENDPOINT_CAPS: Mapping[str, int] = {
 BEIJING = dt_timezone(timedelta(hours=8), "UTC+8")
 JSON_HEADERS = {"Content-Type": "application/json", "Accept": "application/json"}
 WMS_NOT_DELETED = (1, 2, 3)
+
+
+def wms_date_window(start: datetime, end: datetime, timezone: tzinfo) -> tuple[str, str]:
+    """``start_date``/``end_date`` of the WMS outbound list: calendar days in ``timezone`` (a
+    naive datetime is taken as already there). Lingxing does not say whether ``end_date`` is
+    inclusive, so it is the day *after* ``end``'s: an outbound order from the last hours of
+    that day is inside either way. ``start_date`` is ``start``'s own day."""
+    first, last = _local_day(start, timezone), _local_day(end, timezone) + timedelta(days=1)
+    return first.isoformat(), last.isoformat()
+
+
+def _local_day(moment: datetime, timezone: tzinfo) -> date:
+    return (moment.astimezone(timezone) if moment.tzinfo is not None else moment).date()
 
 
 class LingxingClient:
@@ -296,18 +309,13 @@ class LingxingClient:
         return await all_pages(fetch, page_size=page_size, path=WMS_ORDER_LIST.path)
 
     def _date_window(self, start: datetime | None, end: datetime | None) -> tuple[str, str] | None:
-        """Lingxing calendar dates (in ``self.timezone``) covering ``[start, end]``."""
+        """The WMS dates covering ``[start, end]`` (``end``: now), or None without a start."""
         if start is None:
             if end is not None:
                 raise ValueError("end without start")
             return None
         end = end or datetime.fromtimestamp(self._clock(), self.timezone)
-        return (self._local_date(start), self._local_date(end))
-
-    def _local_date(self, moment: datetime) -> str:
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(self.timezone)
-        return moment.date().isoformat()
+        return wms_date_window(start, end, self.timezone)
 
     async def _post(
         self, endpoint: Endpoint, body_model: BaseModel, decode: Callable[[Envelope], T]

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import pytest
 
 from sdk._retry import RetryPolicy
 from sdk.lingxing import LingxingAuthenticationError, LingxingClient
+from sdk.lingxing.client import BEIJING, wms_date_window
 from sdk.lingxing.models import CreateOrder, CreateOrderItem
 from sdk.lingxing.signing import InvalidAppIdError
 from tests.unit.sdk.lingxing_fake import APP_ID, APP_SECRET, FakeLingxing, mp_order
@@ -129,10 +131,69 @@ async def test_list_wms_orders_pages_filters_and_date_window(
     assert (body["time_type"], body["start_date"], body["end_date"]) == (
         "create_at",
         "2025-03-01",
-        "2025-03-31",
+        "2025-04-01",  # a day past the end's (2025-03-31 20:00 in UTC+8)
     )
     assert [b["page"] for b in fake.bodies[WMS]] == [1, 2, 3]
     assert fake.peak[WMS] == 1  # capacity-1 endpoint: strictly serial
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "zone", "dates"),
+    [
+        # 2025-03-31 17:00 UTC is already 2025-04-01 01:00 in Shanghai: both days move.
+        (
+            datetime(2025, 3, 1, 15, 59, tzinfo=UTC),
+            datetime(2025, 3, 31, 17, 0, tzinfo=UTC),
+            ZoneInfo("Asia/Shanghai"),
+            ("2025-03-01", "2025-04-02"),
+        ),
+        (
+            datetime(2025, 3, 1, 16, 0, tzinfo=UTC),
+            datetime(2025, 3, 31, 17, 0, tzinfo=UTC),
+            ZoneInfo("Asia/Shanghai"),
+            ("2025-03-02", "2025-04-02"),
+        ),
+        # The same instants in a zone behind UTC.
+        (
+            datetime(2025, 3, 1, 15, 59, tzinfo=UTC),
+            datetime(2025, 3, 31, 17, 0, tzinfo=UTC),
+            ZoneInfo("America/Los_Angeles"),
+            ("2025-03-01", "2025-04-01"),
+        ),
+        # One day: the end still goes a day further; naive datetimes are already local.
+        (
+            datetime(2025, 6, 30, 23, 59),
+            datetime(2025, 6, 30, 23, 59),
+            BEIJING,
+            ("2025-06-30", "2025-07-01"),
+        ),
+    ],
+)
+def test_wms_end_date_is_a_day_past_the_end_in_the_client_zone(
+    start: datetime, end: datetime, zone: tzinfo, dates: tuple[str, str]
+) -> None:
+    assert wms_date_window(start, end, zone) == dates
+
+
+async def test_wms_window_without_an_end_reaches_past_today(aiohttp_server: Any) -> None:
+    fake = FakeLingxing()
+    fake.clock.now = datetime(2025, 3, 31, 16, 30, tzinfo=UTC).timestamp()  # 00:30 in UTC+8
+    server = await aiohttp_server(fake.app())
+    async with aiohttp.ClientSession() as session:
+        client = LingxingClient(
+            session,
+            base_url=str(server.make_url("/")),
+            app_id=APP_ID,
+            app_secret=APP_SECRET,
+            retry=RetryPolicy.instant(),
+            clock=fake.clock,
+            timezone=ZoneInfo("Asia/Shanghai"),
+        )
+        await client.list_wms_orders(
+            platform_order_nos=[po(1)], sids=[], start=datetime(2025, 3, 20, tzinfo=UTC)
+        )
+    [body] = fake.bodies[WMS]
+    assert (body["start_date"], body["end_date"]) == ("2025-03-20", "2025-04-02")
 
 
 async def test_list_wms_orders_status_filter_and_no_window(
