@@ -230,6 +230,15 @@ async def get_order(db: Executor, po_number: str) -> OrderRow | None:
     return _order(record) if record else None
 
 
+async def get_orders(db: Executor, po_numbers: Sequence[str]) -> list[OrderRow]:
+    """The rows of ``po_numbers`` that exist, in no particular order."""
+    records = await db.fetch(
+        f"SELECT {_COLUMNS} FROM dsco_order_sync WHERE po_number = ANY($1::text[])",
+        list(po_numbers),
+    )
+    return [_order(r) for r in records]
+
+
 async def advance(
     db: Executor,
     po_number: str,

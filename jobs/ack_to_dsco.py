@@ -1,13 +1,13 @@
-"""``ack_to_dsco``: local status 2 → DSCO acknowledge → status 3 (docs/design.md, "Every job", D7).
+"""``ack_to_dsco``: local status 2 → DSCO acknowledge → status 3 (docs/design.md, "Every job",
+D7, D13).
 
-1. DSCO state first (bounded concurrent ``get_order``): ``shipment_pending``/``shipped``/
-   ``completed`` → 3 without an ACK; ``cancelled`` → 6; unreadable → go on (an ACK is safe to
-   repeat).
-2. ``multi_ban``: skip orders with several lines or a quantity above 1.
-3. Lingxing order list, deleted orders excluded: a PO is ready when every remaining sub-order
-   has status 5 (pending shipment) or 6 (shipped).
-4. One acknowledge call for every ready PO, then the change log: ``success`` → 3, ``failure`` →
-   stays at 2 (reason logged), no result yet → stays at 2 (the next run asks DSCO first).
+1. ``multi_ban``: only single-line, single-unit orders (nothing to ask anyone about the others).
+2. Lingxing first, the cheap vendor (200 POs a call): a PO is ready when every live sub-order is
+   reviewed (status 5 pending shipment, or 6 shipped). Nothing is asked of DSCO for the others.
+3. DSCO's state of the ready orders by one sweep (:mod:`jobs.dsco_state`): already acknowledged
+   (``shipment_pending``/``shipped``/``completed``) → 3 without an ACK; cancelled → 6.
+4. One acknowledge call for the rest; the change log decides: ``success`` → 3, ``failure`` →
+   stays at 2 (reason logged), no result yet → stays at 2 (an ACK is safe to repeat).
 """
 
 from __future__ import annotations
@@ -18,21 +18,16 @@ from db import orders as q
 from jobs import pipeline_common as pc
 from jobs.context import JobContext
 from jobs.dsco_delivery import deliver
-from jobs.fanout import gather_bounded
+from jobs.dsco_state import refresh
 from jobs.registry import JobSpec
 from jobs.runtime_config import JobNeeds, MultiBanJobConfig
-from jobs.states import ACKNOWLEDGED_IN_DSCO, DscoStatus, OrderStatus
+from jobs.states import ACKNOWLEDGED_IN_DSCO, OrderStatus
 from sdk._errors import SdkError
 from sdk.dsco.client import DscoClient
-from sdk.dsco.errors import DscoPayloadError
-from sdk.dsco.responses import DscoOrder, parse_order
 from sdk.lingxing.client import LingxingClient
 
 IN, OUT = OrderStatus.PUSHED, OrderStatus.ACKED
 READY_STATUSES = frozenset({5, 6})  # Lingxing: pending shipment, shipped
-DSCO_READ_CONCURRENCY = 10
-
-Batch = list[tuple[q.OrderRow, DscoOrder]]
 
 
 async def run(ctx: JobContext) -> None:
@@ -40,43 +35,21 @@ async def run(ctx: JobContext) -> None:
     dsco = ctx.clients.require_dsco()
     lx = ctx.clients.require_lingxing()
     orders = pc.parse_payloads(ctx, await pc.select_rows(ctx, IN))
-    orders = await _dsco_state(ctx, dsco, orders)
     if JOB.settings(ctx).multi_ban:
         orders = pc.without_multi(ctx, orders, lambda pair: pair)
-    ready = await _lingxing_ready(ctx, lx, [row.po_number for row, _ in orders])
-    if ready:
-        await _acknowledge(ctx, dsco, ready)
+    ready = await _lingxing_ready(ctx, lx, [row for row, _ in orders])
+    to_ack = await _not_acknowledged_yet(ctx, dsco, ready)
+    if to_ack:
+        await _acknowledge(ctx, dsco, to_ack)
 
 
-async def _dsco_state(ctx: JobContext, dsco: DscoClient, orders: Batch) -> Batch:
-    """Step 1: settle orders DSCO already moved on; the rest still need an ACK."""
-
-    async def read(po: str) -> str | None:
-        try:
-            raw = await dsco.get_order(po)
-            return (parse_order(raw).dsco_status or "") if raw else None
-        except (SdkError, DscoPayloadError) as exc:
-            ctx.log.bind(po_number=po).info("dsco state unreadable: {}", type(exc).__name__)
-            return None
-
-    states = await gather_bounded(
-        [row.po_number for row, _ in orders], read, limit=DSCO_READ_CONCURRENCY
-    )
-    remaining: Batch = []
-    for (row, order), state in zip(orders, states, strict=True):
-        if state in ACKNOWLEDGED_IN_DSCO:
-            await pc.advance(ctx, row.po_number, IN, OUT, "already_acknowledged", f"dsco={state}")
-        elif state == DscoStatus.CANCELLED:
-            await pc.advance(ctx, row.po_number, IN, OrderStatus.CANCELLED, "cancelled_in_dsco")
-        else:
-            remaining.append((row, order))
-    return remaining
-
-
-async def _lingxing_ready(ctx: JobContext, lx: LingxingClient, pos: list[str]) -> list[str]:
-    """Step 3: the POs whose every non-deleted Lingxing (sub-)order is at status 5 or 6."""
-    if not pos:
+async def _lingxing_ready(
+    ctx: JobContext, lx: LingxingClient, rows: list[q.OrderRow]
+) -> list[q.OrderRow]:
+    """Step 2: the rows whose every live Lingxing (sub-)order is at status 5 or 6."""
+    if not rows:
         return []
+    pos = [row.po_number for row in rows]
     try:
         found = await lx.list_orders(pos, include_deleted=False)
     except SdkError as exc:
@@ -91,7 +64,8 @@ async def _lingxing_ready(ctx: JobContext, lx: LingxingClient, pos: list[str]) -
             statuses[po].append(order.status)
     ready = []
     unreadable = found.rejected_keys()
-    for po in pos:
+    for row in rows:
+        po = row.po_number
         if po in unreadable:  # a sub-order we cannot read may not be reviewed yet
             pc.skip(ctx, po, "lingxing_row_unreadable")
         elif not statuses.get(po):
@@ -99,8 +73,22 @@ async def _lingxing_ready(ctx: JobContext, lx: LingxingClient, pos: list[str]) -
         elif not set(statuses[po]) <= READY_STATUSES:
             pc.skip(ctx, po, "lingxing_not_ready", f"statuses={sorted(statuses[po])}")
         else:
-            ready.append(po)
+            ready.append(row)
     return ready
+
+
+async def _not_acknowledged_yet(
+    ctx: JobContext, dsco: DscoClient, rows: list[q.OrderRow]
+) -> list[str]:
+    """Step 3: settle what DSCO already moved on; the POs that still need an ACK."""
+    pending = []
+    for row in await refresh(ctx, dsco, rows, IN):
+        if row.dsco_status in ACKNOWLEDGED_IN_DSCO:
+            detail = f"dsco={row.dsco_status}"
+            await pc.advance(ctx, row.po_number, IN, OUT, "already_acknowledged", detail)
+        else:
+            pending.append(row.po_number)
+    return pending
 
 
 async def _acknowledge(ctx: JobContext, dsco: DscoClient, pos: list[str]) -> None:
@@ -119,7 +107,7 @@ JOB = JobSpec(
     "ack_to_dsco",
     run,
     MultiBanJobConfig,
-    {"cron": "0 */15 * * * *", "size": 200, "multi_ban": False},
+    {"cron": "0 */5 * * * *", "size": 1000, "multi_ban": False},
     needs=JobNeeds(dsco=True, lingxing=True),
     input_status=OrderStatus.PUSHED,
     in_pipeline=True,

@@ -46,7 +46,7 @@ class JobEnv:
 
     lingxing_platform_code: int | None = None
     lingxing_timezone: tzinfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
-    lingxing_create_batch: int = 1
+    lingxing_create_batch: int = 50
     export_dir: Path = Path("var/exports")
     cleanup_threshold_bytes: int = 104_857_600
     warehouse_sync_retention_days: int = 90

@@ -8,7 +8,7 @@ invoice builder reuses the same allocation, so both jobs agree on what was shipp
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
@@ -103,32 +103,35 @@ def match_lines(order: DscoOrder, product: WmsProduct, reverse_sku: Mapping[str,
     return []
 
 
+Line = tuple[str, int]  # a DSCO line: (PO number, line index)
+
+
 @dataclass
 class _Spreader:
-    required: list[int]
-    taken: list[int] = field(default_factory=list)
+    """Units each DSCO line still needs, filled as outbound lines are spread over them."""
 
-    def __post_init__(self) -> None:
-        self.taken = [0] * len(self.required)
+    required: dict[Line, int]
+    taken: dict[Line, int] = field(default_factory=dict)
 
-    def spread(self, candidates: list[int], count: int) -> dict[int, int]:
-        """Fill candidate lines up to their quantity; any excess goes to the last candidate so
-        that DSCO sees (and rejects) the over-shipment rather than it vanishing here."""
-        units: dict[int, int] = {}
-        for index in candidates:
-            take = min(count, max(self.required[index] - self.taken[index], 0))
+    def spread(self, candidates: list[Line], count: int) -> dict[Line, int]:
+        """Fill candidate lines in order up to what each still needs; any excess goes to the
+        last candidate so that DSCO sees (and rejects) the over-shipment rather than it
+        vanishing here."""
+        units: dict[Line, int] = {}
+        for line in candidates:
+            take = min(count, max(self.required[line] - self.taken.get(line, 0), 0))
             if take:
-                units[index] = take
-                self.taken[index] += take
+                units[line] = take
+                self.taken[line] = self.taken.get(line, 0) + take
                 count -= take
         if count > 0:
             last = candidates[-1]
             units[last] = units.get(last, 0) + count
-            self.taken[last] += count
+            self.taken[last] = self.taken.get(last, 0) + count
         return units
 
 
-def _groups(outbound: Sequence[WmsOrder], tz: tzinfo) -> list[tuple[str, datetime, list[WmsOrder]]]:
+def _groups(outbound: Iterable[WmsOrder], tz: tzinfo) -> list[tuple[str, datetime, list[WmsOrder]]]:
     """Live outbound orders with a tracking number and a ship time, per tracking number."""
     groups: dict[str, tuple[datetime, list[WmsOrder]]] = {}
     for wo in outbound:
@@ -155,32 +158,83 @@ def _implausible(outbound: Sequence[WmsOrder]) -> Skip | None:
     return None
 
 
+def allocate_all(
+    orders: Mapping[str, DscoOrder],
+    outbound: Mapping[str, Sequence[WmsOrder]],
+    reverse_sku: Mapping[str, str],
+    tz: tzinfo,
+) -> dict[str, Allocation | Skip]:
+    """Packages of every PO of ``orders`` (PO → order) from its outbound orders, or why there
+    are none to use.
+
+    An outbound order that carries several POs (orders merged in Lingxing) shares each of its
+    lines between the POs whose DSCO lines match it, filling them in PO order up to what each
+    still needs — each PO is credited its share, never the merged total. Every PO of such a
+    merge must be in ``orders`` for the shares to be right (see :mod:`jobs.wms`)."""
+    results: dict[str, Allocation | Skip] = {}
+    for po in orders:
+        bad = _implausible(outbound.get(po, []))
+        if bad is not None:
+            results[po] = bad
+    usable = {po: order for po, order in orders.items() if po not in results}
+    spreader = _Spreader(
+        {(po, i): need for po, o in usable.items() for i, need in enumerate(required_quantities(o))}
+    )
+    distinct = {wo.wo_number: wo for po in usable for wo in outbound.get(po, [])}
+    packages: dict[str, list[Package]] = {po: [] for po in usable}
+    with_tracking: set[str] = set()
+    for tracking, shipped, members in _groups(distinct.values(), tz):
+        units: dict[str, dict[int, int]] = {}
+        for member in members:
+            carried = set(member.platform_order_no)
+            with_tracking |= carried
+            pos = sorted(carried & usable.keys())
+            unmatched = _spread(member, pos, usable, reverse_sku, spreader, units)
+            for po, sku in unmatched.items() if carried <= usable.keys() else ():
+                results[po] = Skip("unmatched_sku", f"lingxing_sku={sku} tracking={tracking}")
+        for po, lines in units.items():
+            packages[po].append(Package(tracking, shipped, lines))
+    for po, order in usable.items():
+        if po in results:
+            continue
+        if po not in with_tracking:
+            live = sum(1 for wo in outbound.get(po, []) if not wo.deleted)
+            results[po] = Skip(
+                "not_shipped_yet", f"live_outbound_orders={live} shipped_with_tracking=0"
+            )
+        else:
+            results[po] = Allocation(packages[po], required_quantities(order))
+    return results
+
+
+def _spread(
+    member: WmsOrder,
+    pos: list[str],
+    orders: Mapping[str, DscoOrder],
+    reverse_sku: Mapping[str, str],
+    spreader: _Spreader,
+    units: dict[str, dict[int, int]],
+) -> dict[str, str]:
+    """Spread one outbound order's lines over the DSCO lines of ``pos`` into ``units``; the
+    Lingxing SKU none of them ordered, per PO (an unmatched line)."""
+    unmatched: dict[str, str] = {}
+    for product in (p for p in member.product_info if p.count > 0):
+        candidates = [(po, i) for po in pos for i in match_lines(orders[po], product, reverse_sku)]
+        if not candidates:
+            unmatched.update(dict.fromkeys(pos, product.sku))
+            continue
+        for (po, index), quantity in spreader.spread(candidates, product.count).items():
+            lines = units.setdefault(po, {})
+            lines[index] = lines.get(index, 0) + quantity
+    return unmatched
+
+
 def allocate(
     order: DscoOrder, outbound: Sequence[WmsOrder], reverse_sku: Mapping[str, str], tz: tzinfo
 ) -> Allocation | Skip:
-    """Packages of the order from its outbound orders, or why there are none to use."""
-    bad = _implausible(outbound)
-    if bad is not None:
-        return bad
-    groups = _groups(outbound, tz)
-    if not groups:
-        live = sum(1 for wo in outbound if not wo.deleted)
-        return Skip("not_shipped_yet", f"live_outbound_orders={live} shipped_with_tracking=0")
-    spreader = _Spreader(required_quantities(order))
-    packages: list[Package] = []
-    for tracking, shipped, members in groups:
-        units: dict[int, int] = {}
-        for member, product in ((m, p) for m in members for p in m.product_info if p.count > 0):
-            candidates = match_lines(order, product, reverse_sku)
-            if not candidates and len(member.platform_order_no) > 1:
-                continue  # a merged outbound order: this product belongs to another PO
-            if not candidates:
-                return Skip("unmatched_sku", f"lingxing_sku={product.sku} tracking={tracking}")
-            for index, quantity in spreader.spread(candidates, product.count).items():
-                units[index] = units.get(index, 0) + quantity
-        if units:
-            packages.append(Package(tracking, shipped, units))
-    return Allocation(packages, spreader.required)
+    """:func:`allocate_all` for one order on its own."""
+    po = order.po_number or ""
+    return allocate_all({po: order}, {po: outbound}, reverse_sku, tz)[po]
 
 
 def ship_method(order: DscoOrder) -> str | None:

@@ -18,12 +18,12 @@ from pydantic import Field
 
 from db import orders as q
 from jobs.context import JobContext, JobError
-from jobs.order_fields import derive_order
+from jobs.dsco_intake import raw_po, store, take
 from jobs.pipeline_common import Skip
 from jobs.registry import JobSpec
 from jobs.runtime_config import JobConfig, JobNeeds
 from jobs.states import OrderStatus
-from jobs.untrusted import printable, storable
+from jobs.untrusted import printable
 from sdk.dsco.client import DscoClient
 
 EPOCH = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())  # empty table: start here
@@ -102,29 +102,28 @@ async def _store_pages(ctx: JobContext, pages: AsyncIterator[list[Any]], window:
 
 
 def _derive(ctx: JobContext, raw: object, window: Window) -> q.OrderUpsert | None:
-    clean, cleaned_paths = storable(raw)
-    derived = derive_order(clean)
-    key = derived.po_number if isinstance(derived, q.OrderUpsert) else _raw_key(window, clean)
+    intake = take(raw)
+    row = intake.row
+    key = row.po_number if isinstance(row, q.OrderUpsert) else _raw_key(window, intake.clean)
     if key in window.seen:
         # Handled by this run's first sweep seconds ago (stored, or refused and reported);
         # a change made since then is picked up by the next run's lookback.
         return None
     window.seen.add(key)
     ctx.counters.total += 1
-    if isinstance(derived, Skip):
-        _refused(ctx, _raw_po(clean), derived.reason, derived.detail)
+    if isinstance(row, Skip):
+        _refused(ctx, raw_po(intake.clean), row.reason, row.detail)
         return None
-    if cleaned_paths:
+    if intake.cleaned_paths:
         # Stored with U+FFFD where DSCO sent what PostgreSQL cannot hold; say where.
-        ctx.log.bind(po_number=derived.po_number).warning(
-            "order payload cleaned to be storable paths={}", printable(",".join(cleaned_paths))
+        ctx.log.bind(po_number=row.po_number).warning(
+            "order payload cleaned to be storable paths={}",
+            printable(",".join(intake.cleaned_paths)),
         )
-    if window.keep_from is not None and not (
-        window.keep_from <= derived.dsco_create_time < window.end
-    ):
+    if window.keep_from is not None and not window.keep_from <= row.dsco_create_time < window.end:
         ctx.counters.skip += 1
         return None
-    return derived
+    return row
 
 
 def _refused(ctx: JobContext, po_number: str, reason: str, detail: str) -> None:
@@ -144,34 +143,8 @@ def _raw_key(window: Window, raw: object) -> str:
     return f"\x00raw:{window.raw_seen[text]}:{text}"
 
 
-def _raw_po(raw: object) -> str:
-    po = raw.get("poNumber") if isinstance(raw, dict) else None
-    return printable(po, 100) if isinstance(po, str) else ""
-
-
 async def _store(ctx: JobContext, rows: list[q.OrderUpsert]) -> list[q.UpsertOutcome]:
-    """One statement for the page; when the database refuses the data itself, the orders one
-    by one, so that only the offending order is skipped."""
-    try:
-        return await q.upsert_orders(ctx.pool, rows, ctx.now())
-    except q.DATA_REFUSED as exc:
-        if len(rows) == 1:
-            _refused(ctx, rows[0].po_number, "refused_by_database", f"error={_db_error(exc)}")
-            return []
-        ctx.log.warning(
-            "page of {} orders refused by the database ({}); storing them one by one",
-            len(rows),
-            _db_error(exc),
-        )
-    outcomes: list[q.UpsertOutcome] = []
-    for row in rows:
-        outcomes += await _store(ctx, [row])
-    return outcomes
-
-
-def _db_error(exc: Exception) -> str:
-    code = getattr(exc, "sqlstate", None)
-    return f"{type(exc).__name__}{f' sqlstate={code}' if code else ''}"
+    return await store(ctx, rows, lambda po, reason, detail: _refused(ctx, po, reason, detail))
 
 
 def _log_outcome(ctx: JobContext, outcome: q.UpsertOutcome) -> None:
@@ -217,7 +190,7 @@ JOB = JobSpec(
     "pull_dsco_orders",
     run,
     PullSettings,
-    {"cron": "0 */15 * * * *", "size": 200, "lookback_seconds": 3600},
+    {"cron": "0 */5 * * * *", "size": 1000, "lookback_seconds": 3600},
     needs=JobNeeds(dsco=True),
     in_pipeline=True,
 )

@@ -209,7 +209,7 @@ JOB = JobSpec(
     "push_to_lingxing",
     run,
     JobConfig,
-    {"cron": "0 */15 * * * *", "size": 50},
+    {"cron": "0 */5 * * * *", "size": 500},
     needs=JobNeeds(lingxing=True, platform_code=True, shop=True),
     input_status=OrderStatus.PULLED,
     in_pipeline=True,

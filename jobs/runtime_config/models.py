@@ -20,7 +20,7 @@ DOMAIN: Final = "dsco_lingxing"
 
 MAX_SIZE: Final = 10_000
 
-MAPPING_KINDS: Final = ("shop", "warehouse", "sku", "shipment")
+MAPPING_KINDS: Final = ("shop", "warehouse", "sku", "shipment", "wms_sid")
 
 
 class JobConfig(BaseModel):
@@ -62,6 +62,9 @@ class MappingConfig(BaseModel):
     warehouse: Mapping[str, str] = Field(default_factory=dict)
     sku: Mapping[str, str] = Field(default_factory=dict)
     shipment: Mapping[str, str] = Field(default_factory=dict)
+    # DSCO retailer id → the WMS ``sid`` of its Lingxing store, where the operator knows it:
+    # it only narrows the WMS outbound query (Lingxing documents ``sid`` for Amazon stores).
+    wms_sid: Mapping[str, str] = Field(default_factory=dict)
 
 
 class RuntimeConfig(BaseModel):

@@ -59,7 +59,8 @@ def mapping_errors(mappings: Mapping[str, Mapping[str, str]]) -> list[FieldError
     errors: list[FieldError] = []
     for kind, entries in mappings.items():
         errors.extend(_entry_errors(kind, entries))
-    errors.extend(_shop_id_errors(mappings.get("shop", {})))
+    for kind in ("shop", "wms_sid"):
+        errors.extend(_integer_id_errors(kind, mappings.get(kind, {})))
     for kind in ("warehouse", "sku"):
         errors.extend(_conflict_errors(kind, mappings.get(kind, {})))
     return errors
@@ -107,15 +108,16 @@ def _entry_errors(kind: str, entries: Mapping[str, str]) -> Iterator[FieldError]
             )
 
 
-def _shop_id_errors(shop: Mapping[str, str]) -> Iterator[FieldError]:
-    # The value is sent as Lingxing store_id and, as an integer, as the WMS sid; only the
-    # canonical decimal form guarantees both readings are the same number.
-    for key, value in shop.items():
+def _integer_id_errors(kind: str, entries: Mapping[str, str]) -> Iterator[FieldError]:
+    # Store ids and WMS sids go to Lingxing as numbers: only the canonical decimal form
+    # guarantees that the text we keep and the number we send are the same.
+    for key, value in entries.items():
         if not value.strip() or value != value.strip():
             continue  # reported already as empty or padded
         if not _is_store_id(value):
+            what = "store id" if kind == "shop" else "WMS sid"
             yield FieldError(
-                f"mapping.shop.{key}", f"{quote(value)} is not a positive integer store id"
+                f"mapping.{kind}.{key}", f"{quote(value)} is not a positive integer {what}"
             )
 
 

@@ -149,6 +149,14 @@ class DscoClient:
         body = await self._get_or_none(ep.GET_ORDER, {"orderKey": key, "value": value})
         return first_object(body)
 
+    async def get_orders(self, value: str, *, key: OrderKey = "poNumber") -> list[dict[str, Any]]:
+        """Every raw order with ``key == value`` (``returnMultiple``: a PO DSCO split into
+        several orders gives all of them); empty when there is none."""
+        params = {"orderKey": key, "value": value, "returnMultiple": "true"}
+        body = await self._get_or_none(ep.GET_ORDER, params)
+        found = body if isinstance(body, list) else [body]
+        return [order for order in found if isinstance(order, dict)]
+
     # --- async batches -------------------------------------------------------------------
 
     async def acknowledge(self, orders: Iterable[str | OrderAck]) -> BatchAccepted:

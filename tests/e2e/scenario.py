@@ -215,6 +215,11 @@ class Scenario:
         for number in range(1, max_rounds + 1):
             report = await self.round(run_job, rows, number)
             reports.append(report)
+            if self.actor.dsco_changes:
+                # The jobs learn DSCO's state from order pages that end ``until`` seconds ago
+                # (D13): as the minutes between scheduled runs would, let a retailer's
+                # change made just now age past that before the next round.
+                await asyncio.sleep(pull_margin)
             quiet = quiet + 1 if report.quiet else 0
             if quiet >= quiet_rounds:
                 break

@@ -41,8 +41,10 @@ class WarehouseActor:
         self.plans = [p for p in plans if p.kind in ACTIVE]
         self.done: set[str] = set()
         self.parts: dict[str, int] = {}  # shipments made so far per PO
+        self.dsco_changes = 0  # changes made in DSCO by the last step (cancellations)
 
     async def step(self) -> int:
+        self.dsco_changes = 0
         actions = 0
         for plan in self.plans:
             if plan.po not in self.done:
@@ -57,6 +59,7 @@ class WarehouseActor:
         if plan.kind == CANCEL_AFTER_PUSH:
             await self.control.dsco_set_status(plan.po, "cancelled")
             self.done.add(plan.po)
+            self.dsco_changes += 1
             return actions + 1
         dsco = await self.control.dsco_order(plan.po)
         if dsco is None or dsco.get("dscoStatus") != "shipment_pending":

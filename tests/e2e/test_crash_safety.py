@@ -207,24 +207,42 @@ def _entries(state: dict[str, Any], operation: str) -> list[dict[str, Any]]:
     return [e for r in state["requests"] if r["operation"] == operation for e in r["entries"]]
 
 
+# A write repeated after a crash is refused by its key; nothing else may be refused.
+REPEAT_REFUSED = {
+    "acknowledgeOrders": "ALREADY_ACKNOWLEDGED",
+    "createShipmentSmallBatch": "DUPLICATE_TRACKING_NUMBER",
+    "createInvoiceSmallBatch": "DUPLICATE_INVOICE_ID",
+}
+
+
+def _accepted(state: dict[str, Any], operation: str) -> list[dict[str, Any]]:
+    return [e["payload"] for e in _entries(state, operation) if e["status"] == "success"]
+
+
 def check_dsco(state: dict[str, Any], live: list[str]) -> None:
-    """One ACK, one shipment per tracking number, one invoice per live PO; nothing rejected."""
-    acks = Counter(e["payload"]["id"] for e in _entries(state, "acknowledgeOrders"))
+    """One ACK, one shipment per tracking number, one invoice per live PO accepted by DSCO. A
+    write is never repeated blindly, but a repeat after a crash (the keyed writes are not read
+    first, D13) is allowed when DSCO refused it by its key; nothing else may be rejected."""
+    acks = Counter(p["id"] for p in _accepted(state, "acknowledgeOrders"))
     assert acks == Counter(live), f"ACKs not exactly one per PO: {acks - Counter(live)}"
     want_tracking = Counter((po, tracking_for(po)) for po in live)
     shipped = Counter(
-        (e["payload"]["poNumber"], s["trackingNumber"])
-        for e in _entries(state, "createShipmentSmallBatch")
-        for s in e["payload"]["shipments"]
+        (p["poNumber"], s["trackingNumber"])
+        for p in _accepted(state, "createShipmentSmallBatch")
+        for s in p["shipments"]
     )
-    assert shipped == want_tracking, f"shipments sent twice: {shipped - want_tracking}"
-    invoiced = Counter(
-        e["payload"]["invoiceId"] for e in _entries(state, "createInvoiceSmallBatch")
-    )
-    assert invoiced == Counter(live), f"invoices sent twice: {invoiced - Counter(live)}"
+    assert shipped == want_tracking, f"shipments taken twice: {shipped - want_tracking}"
+    invoiced = Counter(p["invoiceId"] for p in _accepted(state, "createInvoiceSmallBatch"))
+    assert invoiced == Counter(live), f"invoices taken twice: {invoiced - Counter(live)}"
     assert Counter((p["poNumber"], p["trackingNumber"]) for p in state["packages"]) == want_tracking
     assert Counter(i["invoiceId"] for i in state["invoices"]) == Counter(live)
-    failed = [e for r in state["requests"] for e in r["entries"] if e["status"] != "success"]
+    failed = [
+        e
+        for r in state["requests"]
+        for e in r["entries"]
+        if e["status"] != "success"
+        and REPEAT_REFUSED.get(r["operation"]) not in {m.get("code") for m in e.get("results", [])}
+    ]
     assert not failed, f"vendor writes DSCO rejected: {failed[:3]}"
 
 
@@ -273,12 +291,21 @@ def _clean_dsco_state(pos: list[str]) -> dict[str, Any]:
 def test_checks_catch_duplicate_or_missing_writes() -> None:
     pos = ["PO-A", "PO-B"]
     check_dsco(_clean_dsco_state(pos), pos)
-    for operation in ("acknowledgeOrders", "createShipmentSmallBatch", "createInvoiceSmallBatch"):
+    for operation, code in REPEAT_REFUSED.items():
         state = _clean_dsco_state(pos)
         request = next(r for r in state["requests"] if r["operation"] == operation)
         state["requests"].append({**request, "entries": request["entries"][:1]})
         with pytest.raises(AssertionError):
-            check_dsco(state, pos)
+            check_dsco(state, pos)  # the same write taken twice
+        repeat = {**request["entries"][0], "status": "failure", "results": [{"code": code}]}
+        state["requests"][-1] = {**request, "entries": [repeat]}
+        check_dsco(state, pos)  # a repeat refused by its key is fine
+        state["requests"][-1] = {
+            **request,
+            "entries": [{**repeat, "results": [{"code": "VALIDATION_FAILED"}]}],
+        }
+        with pytest.raises(AssertionError):
+            check_dsco(state, pos)  # any other refusal is not
     lx_orders = [{"platform_order_nos": [po], "status": 6, "is_delete": 0} for po in pos]
     create = [{"outcome": "0", "summary": {"orders": [po]}} for po in pos]
     check_lingxing(lx_orders, create, pos)

@@ -31,8 +31,10 @@ from jobs.runner import Runner
 from jobs.runtime_config import Capabilities, config_to_json
 from sdk._retry import RetryPolicy
 from sdk.dsco.client import DscoClient
+from sdk.dsco.sandbox import SANDBOX_KEY as DSCO_SANDBOX_KEY
 from sdk.dsco.sandbox import DscoSandbox
 from sdk.dsco.sandbox import create_app as create_dsco_app
+from sdk.dsco.sandbox.switches import SandboxSwitches
 from sdk.lingxing.client import LingxingClient
 from sdk.lingxing.sandbox import LingxingSandbox
 from sdk.lingxing.sandbox import create_app as create_lingxing_app
@@ -67,6 +69,13 @@ class Vendors:
         return await self.runner.run(job, trigger=trigger, **kwargs)
 
 
+def job_env(**changes: Any) -> JobEnv:
+    """The jobs' settings in integration tests: the sandbox's platform code, and DSCO's ``until``
+    right now (the sandbox is told to accept it), so that a change a test makes in DSCO is seen
+    by the very next run. Tests of the real margin set ``dsco_until_margin`` themselves."""
+    return JobEnv(**{"lingxing_platform_code": 10008, "dsco_until_margin": 0, **changes})
+
+
 def make_runner(
     pool: asyncpg.Pool[asyncpg.Record],
     dsn: str,
@@ -94,7 +103,7 @@ def runner_with(
         vendors.dsn,
         vendors.config,
         clients or vendors.clients,
-        env or JobEnv(lingxing_platform_code=10008),
+        env or job_env(),
     )
 
 
@@ -124,9 +133,7 @@ def logged_reasons(lines: list[str], po: str) -> list[str]:
 
 
 def _dsco_state(app: Any) -> DscoSandbox:
-    from sdk.dsco.sandbox import SANDBOX_KEY as DSCO_KEY
-
-    state: DscoSandbox = app[DSCO_KEY]
+    state: DscoSandbox = app[DSCO_SANDBOX_KEY]
     return state
 
 
@@ -134,7 +141,9 @@ def _dsco_state(app: Any) -> DscoSandbox:
 async def vendors(
     pool: asyncpg.Pool[asyncpg.Record], db_dsn: str, tmp_path: Path
 ) -> AsyncIterator[Vendors]:
-    dsco_server = TestServer(create_dsco_app(token=DSCO_TOKEN))
+    # ``until`` may be now (see job_env); kept through the sandbox's resets.
+    switches = SandboxSwitches(until_min_age_seconds=0)
+    dsco_server = TestServer(create_dsco_app(token=DSCO_TOKEN, switches=switches))
     lx_server = TestServer(create_lingxing_app(app_id=LX_APP_ID, app_secret=LX_APP_SECRET))
     await dsco_server.start_server()
     await lx_server.start_server()
@@ -157,7 +166,7 @@ async def vendors(
         )
         config = RuntimeConfigStore(pool, schema=SCHEMA, capabilities=Capabilities.everything())
         await config.load()
-        env = JobEnv(lingxing_platform_code=10008, export_dir=tmp_path / "exports")
+        env = job_env(export_dir=tmp_path / "exports")
         runner = make_runner(pool, db_dsn, config, clients, env)
         try:
             yield Vendors(

@@ -398,10 +398,11 @@
   // ---- config editor ------------------------------------------------------------------------
 
   const MAPPING_HINTS = {
-    shop: "DSCO retailer id → Lingxing store id (a whole number, also the WMS sid)",
+    shop: "DSCO retailer id → Lingxing store id (a whole number)",
     warehouse: "DSCO warehouse code → Lingxing warehouse id (WID)",
     sku: "DSCO SKU → Lingxing SKU (only where the names differ)",
     shipment: "\"<warehouse code>-<service level>\" → Lingxing logistics type id",
+    wms_sid: "DSCO retailer id → WMS sid of its store (optional: narrows the outbound query)",
   };
 
   async function loadConfig() {

@@ -17,9 +17,14 @@ def platform_name(code: int) -> str:
     return PLATFORM_NAMES.get(code, f"platform-{code}")
 
 
+WMS_SID_OFFSET = 700_000
+
+
 @dataclass
 class Store:
-    """A multi-platform store; ``sid`` defaults to the store_id digits so WMS filters work."""
+    """A multi-platform store. Its WMS ``sid`` is NOT its ``store_id`` unless set so: Lingxing
+    documents ``sid`` only for Amazon stores, so clients must not assume the two agree (the
+    default here is deliberately different, ``store_id`` + 700000)."""
 
     store_id: str
     store_name: str = ""
@@ -31,7 +36,8 @@ class Store:
     country_code: str = "US"
 
     def __post_init__(self) -> None:
-        self.sid = self.sid or self.store_id
+        if not self.sid and self.store_id.isdigit():
+            self.sid = str(int(self.store_id) + WMS_SID_OFFSET)
         self.store_name = self.store_name or f"store {self.store_id}"
 
     @property

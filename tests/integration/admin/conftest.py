@@ -16,10 +16,9 @@ from daemon.admin import ADMIN, AdminState
 from daemon.core import Core
 from daemon.settings import Settings
 from daemon.web import create_web_app
-from jobs.context import JobEnv
 from jobs.runner import Runner
 from sdk._limits import CallStats
-from tests.integration.vendors import Vendors, runner_with
+from tests.integration.vendors import Vendors, job_env, runner_with
 
 PASSWORD = "correct horse battery staple"
 DOMAIN = "dsco_lingxing"
@@ -90,7 +89,7 @@ def admin_settings(export_dir: Path, **admin: Any) -> Settings:
 def job_runner(vendors: Vendors, settings: Settings) -> Runner:
     """The daemon's runner on the vendors' database and clients, exporting where the admin's
     settings say."""
-    env = JobEnv(lingxing_platform_code=10008, export_dir=settings.export_dir)
+    env = job_env(export_dir=settings.export_dir)
     return runner_with(vendors, env=env)
 
 

@@ -43,18 +43,18 @@ async def test_bad_cron_is_400_naming_the_field_and_nothing_is_stored(admin: Adm
     paths = {e["path"] for e in error["errors"]}
     assert "jobs.push_to_lingxing.cron" in paths
     assert "jobs.sync_stock.size" in paths
-    assert await _stored_version(admin) == (1, "0 */15 * * * *")
+    assert await _stored_version(admin) == (1, "0 */5 * * * *")
     assert admin.vendors.config.snapshot.version == 1
 
 
 async def test_good_put_bumps_the_version_and_activates(admin: Admin) -> None:
     doc = (await admin.ok(await admin.get(PATH)))["config"]
-    doc["jobs"]["push_to_lingxing"]["cron"] = "0 */5 * * * *"
+    doc["jobs"]["push_to_lingxing"]["cron"] = "0 */7 * * * *"
     body = await admin.ok(await admin.put(PATH, {"config": doc, "expected_version": 1}))
     assert body["version"] == 2
-    assert body["config"]["jobs"]["push_to_lingxing"]["cron"] == "0 */5 * * * *"
-    assert await _stored_version(admin) == (2, "0 */5 * * * *")
-    assert admin.vendors.config.snapshot.config.job("push_to_lingxing").cron == "0 */5 * * * *"
+    assert body["config"]["jobs"]["push_to_lingxing"]["cron"] == "0 */7 * * * *"
+    assert await _stored_version(admin) == (2, "0 */7 * * * *")
+    assert admin.vendors.config.snapshot.config.job("push_to_lingxing").cron == "0 */7 * * * *"
     again = await admin.ok(await admin.get(PATH))
     assert again["version"] == 2
 
@@ -62,11 +62,11 @@ async def test_good_put_bumps_the_version_and_activates(admin: Admin) -> None:
 async def test_stale_expected_version_is_409(admin: Admin) -> None:
     doc = (await admin.ok(await admin.get(PATH)))["config"]
     await admin.ok(await admin.put(PATH, {"config": doc}))  # someone else saved: version 2
-    doc["jobs"]["push_to_lingxing"]["cron"] = "0 */5 * * * *"
+    doc["jobs"]["push_to_lingxing"]["cron"] = "0 */7 * * * *"
     resp = await admin.put(PATH, {"config": doc, "expected_version": 1})
     assert resp.status == 409
     assert (await resp.json())["error"]["code"] == "version_conflict"
-    assert await _stored_version(admin) == (2, "0 */15 * * * *")
+    assert await _stored_version(admin) == (2, "0 */5 * * * *")
 
 
 async def test_put_without_config_or_with_bad_version_names_the_field(admin: Admin) -> None:

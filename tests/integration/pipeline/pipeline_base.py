@@ -10,6 +10,7 @@ from db import orders as q
 from jobs.context import RunResult
 from jobs.order_fields import derive_order
 from jobs.runner import Runner
+from sdk.lingxing.sandbox.create import create_orders
 from tests.integration.vendors import Vendors
 
 
@@ -51,3 +52,29 @@ class PipelineBase:
             rows.append(derived)
         await q.upsert_orders(self.vendors.pool, rows, 1_700_000_000)
         return pos
+
+    def create_in_lingxing(self, pos: list[str], store_id: str) -> None:
+        """Lingxing orders for ``pos`` in ``store_id``, as if pushed (rows seeded past status 1
+        have their Lingxing side too); one item per DSCO line, whatever its price."""
+        for po in pos:
+            raw = self.vendors.dsco.order(po)
+            assert raw is not None
+            items = [
+                {
+                    "msku": line.get("partnerSku") or line["sku"],
+                    "quantity": line["quantity"],
+                    "unit_price": "1.00",
+                }
+                for line in raw["lineItems"]
+            ]
+            order = {
+                "platform_order_no": po,
+                "receiver_country_code": "US",
+                "receiver_name": "Test Buyer",
+                "city": "Newark",
+                "address_line1": "1 Test St",
+                "items": items,
+            }
+            body = {"platform_code": 10008, "store_id": store_id, "orders": [order]}
+            answer = create_orders(self.vendors.lingxing, body)
+            assert answer["success_details"], answer

@@ -14,6 +14,7 @@ RETAILER = "1000023456"
 MAPPING: dict[str, dict[str, str]] = {"shop": {RETAILER: STORE}}
 SHIP_PATH = "/order/shipment/batch/small"
 INVOICE_PATH = "/invoice/batch/small"
+INVOICE_READ_PATH = "/invoice"
 WMS_PATH = "/erp/sc/routing/wms/order/wmsOrderList"
 
 
@@ -21,8 +22,10 @@ class Pipeline(PipelineBase):
     async def seed(
         self, count: int = 1, *, status: int = 3, dsco_status: str = "shipment_pending", **spec: Any
     ) -> list[str]:
-        """DSCO orders in the sandbox, stored locally as rows in ``status``."""
-        return await self.seed_rows(count, local_status=status, status=dsco_status, **spec)
+        """DSCO orders in the sandbox, their Lingxing orders, and local rows in ``status``."""
+        pos = await self.seed_rows(count, local_status=status, status=dsco_status, **spec)
+        self.create_in_lingxing(pos, STORE)
+        return pos
 
     def lines(self, po: str) -> list[dict[str, Any]]:
         raw = self.vendors.dsco.order(po)
@@ -33,8 +36,9 @@ class Pipeline(PipelineBase):
     def outbound(self, po: str, tracking: str, items: list[tuple[str, int]], **kw: Any) -> str:
         """A shipped outbound order (status 3) for ``po`` carrying ``(lingxing sku, count)``."""
         products = [{"sku": sku, "count": count} for sku, count in items]
+        kw.setdefault("sid", int(STORE))
         wo = self.vendors.lingxing.add_outbound(
-            po, products=products, tracking_no=tracking, sid=int(STORE), wid=26, **kw
+            po, products=products, tracking_no=tracking, wid=26, **kw
         )
         return str(wo.wo_number)
 
@@ -45,6 +49,13 @@ class Pipeline(PipelineBase):
 
     def dsco_calls(self, path: str) -> int:
         return len(self.vendors.dsco.calls(path=path, method="POST"))
+
+    def dsco_reads(self, path: str) -> int:
+        return len(self.vendors.dsco.calls(path=path, method="GET"))
+
+    def invoices(self, po: str) -> list[dict[str, Any]]:
+        """The invoices DSCO holds for ``po``."""
+        return [i for i in self.vendors.dsco.snapshot()["invoices"] if i.get("poNumber") == po]
 
     def packages(self, po: str) -> list[str]:
         raw = self.vendors.dsco.order(po)

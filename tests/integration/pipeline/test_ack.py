@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from tests.integration.pipeline.pushack_support import (
@@ -9,7 +10,7 @@ from tests.integration.pipeline.pushack_support import (
     reason_of,
     setup,
 )
-from tests.integration.vendors import Vendors, captured_logs
+from tests.integration.vendors import Vendors, captured_logs, job_env, runner_with
 
 ACK_PATH = "/order/acknowledge"
 
@@ -77,6 +78,7 @@ async def test_already_acknowledged_in_dsco_advances_without_ack(
     vendors: Vendors, db_dsn: str
 ) -> None:
     p, (po,) = await _pushed(vendors, db_dsn, 1)
+    vendors.lingxing.review(po)
     vendors.dsco.set_order_status(po, "shipment_pending")  # acknowledged in the portal
     with captured_logs() as lines:
         await p.run("ack_to_dsco")
@@ -164,3 +166,23 @@ async def test_ack_call_refused_as_a_whole_is_split_per_order(
     await p.run("ack_to_dsco")
     assert await p.statuses(pos) == [3, 3]
     assert _ack_calls(vendors) == 3  # the refused batch, then one call per order
+
+
+async def test_a_cancellation_newer_than_the_sweep_is_settled_by_the_next_run(
+    vendors: Vendors, db_dsn: str
+) -> None:
+    """The sweep ends ``dsco_until_margin`` seconds ago, as DSCO requires. A cancellation made
+    just before the run is not seen: the ACK goes out and DSCO refuses it; the next run, once
+    the change is older than the margin, moves the row to 6. Nothing wrong is ever taken."""
+    p, (po,) = await _pushed(vendors, db_dsn, 1)
+    p.runner = runner_with(vendors, env=job_env(dsco_until_margin=2))
+    vendors.lingxing.review(po)
+    vendors.dsco.set_order_status(po, "cancelled")
+    with captured_logs() as lines:
+        await p.run("ack_to_dsco")
+    assert await p.status(po) == 2
+    assert reason_of(lines, po) == ["ack_failed"]
+    await asyncio.sleep(2.5)  # the change ages past the margin (minutes between real runs)
+    await p.run("ack_to_dsco")
+    assert await p.status(po) == 6
+    assert _dsco_status(vendors, po) == "cancelled"

@@ -6,7 +6,7 @@ import asyncio
 
 import aiohttp
 
-from jobs.context import Clients, JobEnv
+from jobs.context import Clients
 from sdk._retry import RetryPolicy
 from sdk.lingxing.client import LingxingClient
 from sdk.lingxing.models import CreateOrder
@@ -17,7 +17,7 @@ from tests.integration.pipeline.pushack_support import (
     reason_of,
     setup,
 )
-from tests.integration.vendors import LX_APP_ID, LX_APP_SECRET, Vendors, captured_logs
+from tests.integration.vendors import LX_APP_ID, LX_APP_SECRET, Vendors, captured_logs, job_env
 
 
 async def test_push_creates_orders_and_advances(vendors: Vendors, db_dsn: str) -> None:
@@ -34,7 +34,7 @@ async def test_push_creates_orders_and_advances(vendors: Vendors, db_dsn: str) -
     # Nothing left to do: a second run selects nothing and creates nothing.
     again = await p.run("push_to_lingxing")
     assert again.counters["total"] == 0
-    assert p.lx_calls(CREATE_PATH) == 3  # one order per call by default
+    assert p.lx_calls(CREATE_PATH) == 1  # up to 50 orders a call by default
 
 
 async def test_existing_po_including_deleted_is_not_recreated(
@@ -148,9 +148,7 @@ async def test_missing_price_skips_the_order(vendors: Vendors, db_dsn: str) -> N
 
 
 async def test_one_rejected_order_does_not_stop_its_batch(vendors: Vendors, db_dsn: str) -> None:
-    p = await setup(
-        vendors, db_dsn, env=JobEnv(lingxing_platform_code=10008, lingxing_create_batch=5)
-    )
+    p = await setup(vendors, db_dsn, env=job_env(lingxing_create_batch=5))
     good = await p.seed(3, seed=4)
     (bad,) = await p.seed(1, warehouse_codes=["ACME-XX"], seed=5)
     # ACME-XX maps to a warehouse Lingxing does not have: that order lands in error_details.

@@ -7,7 +7,10 @@ import pytest
 from db import orders as q
 from sdk.dsco.models import Shipment, ShipmentForOrder, ShipmentLineItem
 from tests.integration.pipeline.ship_support import (
+    MAPPING,
+    RETAILER,
     SHIP_PATH,
+    STORE,
     WMS_PATH,
     Pipeline,
     reasons,
@@ -212,7 +215,7 @@ async def test_dropped_change_log_entry_advances_on_a_later_run(p: Pipeline) -> 
     assert p.dsco_calls(SHIP_PATH) == 1
 
 
-async def test_dsco_state_first(p: Pipeline) -> None:
+async def test_dsco_state_comes_from_one_sweep_not_one_read_per_order(p: Pipeline) -> None:
     sb = p.vendors
     cancelled, unacked, ok = await p.seed(3)
     sb.dsco.set_order_status(cancelled, "cancelled")
@@ -222,20 +225,43 @@ async def test_dsco_state_first(p: Pipeline) -> None:
     with captured_logs() as logs:
         await p.run("ship_to_dsco")
     assert await p.status(cancelled) == 6
-    assert reasons(logs, unacked) == ["not_acknowledged"]
-    assert await p.status(unacked) == 3
-    assert await p.status(ok) == 4
     assert p.packages(cancelled) == []
-    assert p.packages(unacked) == []
+    assert await p.status(ok) == 4
+    # A stored "created" does not block (local status 3 proves our ACK): the shipment is sent
+    # and DSCO's own answer decides (this sandbox, like DSCO, takes it).
+    assert reasons(logs, unacked) == ["shipped"]
+    assert await p.status(unacked) == 4
+    assert p.dsco_reads("/order/") == 0
+    sweeps = [c for c in sb.dsco.calls("/order/page") if "ordersUpdatedSince" in c.query]
+    assert len(sweeps) == 1
 
 
-async def test_missing_shop_mapping_is_skipped(p: Pipeline) -> None:
+async def test_nothing_shipped_costs_no_dsco_call(p: Pipeline) -> None:
     sb = p.vendors
-    [po] = await p.seed(retailer_ids=["999"])
-    with captured_logs() as logs:
-        await p.run("ship_to_dsco")
-    assert reasons(logs, po) == ["missing_mapping_shop"]
-    assert len(sb.lingxing.call_log(WMS_PATH)) == 0
+    await p.seed(3)
+    sb.dsco.clear_calls()
+    result = await p.run("ship_to_dsco")
+    assert result.counters["skip"] == 3
+    assert sb.dsco.calls() == []
+
+
+async def test_wms_sid_is_sent_only_where_configured(p: Pipeline) -> None:
+    """The sandbox's WMS sid differs from the store_id (as Lingxing documents sid for Amazon
+    stores only): outbound orders are found through their Lingxing order instead."""
+    sb = p.vendors
+    [first] = await p.seed(po_prefix="A")
+    p.full_outbound(first, "TRK-A", sid=None)
+    await p.run("ship_to_dsco")
+    assert await p.status(first) == 4
+    assert "sid_arr" not in sb.lingxing.call_log(WMS_PATH)[-1].summary
+    sid = sb.lingxing.stores[STORE].wms_sid
+    assert sid != int(STORE)
+    await sb.configure(mapping={**MAPPING, "wms_sid": {RETAILER: str(sid)}})
+    [second] = await p.seed(po_prefix="B")
+    p.full_outbound(second, "TRK-B", sid=None)
+    await p.run("ship_to_dsco")
+    assert await p.status(second) == 4
+    assert sb.lingxing.call_log(WMS_PATH)[-1].summary["sid_arr"]["first"] == [sid]
 
 
 async def test_multi_ban_skips_multi_unit_orders(p: Pipeline) -> None:

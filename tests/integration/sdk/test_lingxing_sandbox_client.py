@@ -23,6 +23,7 @@ from sdk.lingxing.errors import (
 )
 from sdk.lingxing.models import CreateOrder
 from sdk.lingxing.sandbox import SANDBOX_KEY, LingxingSandbox
+from sdk.lingxing.sandbox.catalog import WMS_SID_OFFSET
 
 from .lingxing_sandbox_kit import (
     APP_ID,
@@ -40,7 +41,7 @@ from .lingxing_sandbox_kit import (
     seed_basics,
 )
 
-SID = int(STORE_ID)
+SID = int(STORE_ID) + WMS_SID_OFFSET  # a store's WMS sid is not its store_id
 
 
 @dataclass

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import time
 
+from sdk.lingxing.sandbox.catalog import WMS_SID_OFFSET
+
 from .lingxing_sandbox_kit import (
     CREATE,
     ORDER_LIST,
@@ -177,7 +179,7 @@ async def test_lifecycle_review_label_ship(aiohttp_client: ClientFactory) -> Non
     raw.sandbox.add_inventory(1, "SKU-1", 10)
     await create(raw, order("PO-1", ("MSKU-1", 3), wid="1", logistics_type_id="55"))
     [wo] = raw.sandbox.review("PO-1")
-    assert (wo.status, wo.sid, wo.wid) == (1, int(STORE_ID), 1)
+    assert (wo.status, wo.sid, wo.wid) == (1, int(STORE_ID) + WMS_SID_OFFSET, 1)
     assert [(ln.sku, ln.seller_sku, ln.count) for ln in wo.lines] == [("SKU-1", "MSKU-1", 3)]
     raw.sandbox.label("PO-1", "1Z999")
     raw.sandbox.ship("PO-1", at="2024-05-01 10:00:00")

@@ -6,6 +6,8 @@ import re
 import time
 from datetime import UTC, datetime
 
+from sdk.lingxing.sandbox.catalog import WMS_SID_OFFSET
+
 from .lingxing_sandbox_kit import (
     INVENTORY,
     OTHER_STORE_ID,
@@ -22,7 +24,7 @@ from .lingxing_sandbox_kit import (
     start,
 )
 
-SID = int(STORE_ID)
+SID = int(STORE_ID) + WMS_SID_OFFSET  # a store's WMS sid is not its store_id
 DAY = 86400
 
 
@@ -147,7 +149,7 @@ async def test_stores_and_warehouses(aiohttp_client: ClientFactory) -> None:
     stores = await raw.call(STORES, {"offset": 0, "length": 20})
     assert stores["data"]["total"] == "2"
     first = stores["data"]["list"][0]
-    assert (first["store_id"], first["sid"], first["is_sync"]) == (STORE_ID, STORE_ID, 1)
+    assert (first["store_id"], first["sid"], first["is_sync"]) == (STORE_ID, str(SID), 1)
     synced = await raw.call(STORES, {"offset": 0, "length": 20, "is_sync": 1})
     assert synced["data"]["total"] == "1"
     assert (await raw.call(STORES, {"offset": 0, "length": 201}))["code"] == 1

@@ -18,7 +18,7 @@ from jobs.context import Clients, JobEnv, RunResult
 from jobs.runner import Runner
 from sdk._retry import RetryPolicy
 from sdk.dsco.client import DscoClient
-from tests.integration.vendors import DSCO_TOKEN, Vendors, runner_with
+from tests.integration.vendors import DSCO_TOKEN, Vendors, job_env, runner_with
 
 
 @dataclass
@@ -46,7 +46,7 @@ class Stock:
 async def stock(vendors: Vendors, db_dsn: str, tmp_path: Path) -> Stock:
     export_dir = tmp_path / "exports"
     export_dir.mkdir()
-    env = JobEnv(lingxing_platform_code=10008, export_dir=export_dir)
+    env = job_env(export_dir=export_dir)
     return Stock(vendors=vendors, export_dir=export_dir, db_dsn=db_dsn, env=env)
 
 

@@ -12,6 +12,7 @@ from jobs.dsco_shipment import (
     Allocation,
     Skip,
     allocate,
+    allocate_all,
     build_shipment,
     lingxing_time,
     ship_method,
@@ -179,3 +180,58 @@ def test_duplicate_lines_are_filled_in_order_and_excess_goes_to_the_last() -> No
     alloc = allocated(o, [wo("T1", [("A", 2)]), wo("T2", [("A", 3)], at="2026-03-03 00:00:00")])
     assert [dict(p.units) for p in alloc.packages] == [{0: 1, 1: 1}, {1: 3}]
     assert alloc.units_in({"T1", "T2"}) == [1, 4]  # 1 over: DSCO decides (it rejects)
+
+
+def merged(tracking: str, items: list[tuple[str, int]], pos: list[str]) -> WmsOrder:
+    """One outbound order made from a Lingxing order that merged ``pos``."""
+    return wo(tracking, items).model_copy(update={"platform_order_no": pos})
+
+
+def test_a_merged_outbound_order_shares_a_common_sku_between_its_pos() -> None:
+    # PO1 ordered 2 of A, PO2 ordered 3 of A; one merged outbound order shipped all 5 of A.
+    first = order([("A", 2)]).model_copy(update={"po_number": "PO1"})
+    second = order([("A", 3), ("B", 1)]).model_copy(update={"po_number": "PO2"})
+    shipped = merged("T1", [("A", 5), ("B", 1)], ["PO1", "PO2"])
+    results = allocate_all(
+        {"PO1": first, "PO2": second}, {"PO1": [shipped], "PO2": [shipped]}, {}, BEIJING
+    )
+    one, two = results["PO1"], results["PO2"]
+    assert isinstance(one, Allocation)
+    assert isinstance(two, Allocation)
+    # Each PO gets the shared tracking number with its own share, never the merged total.
+    assert (one.tracking_numbers, one.units_in({"T1"})) == (["T1"], [2])
+    assert (two.tracking_numbers, two.units_in({"T1"})) == (["T1"], [3, 1])
+    assert one.covered({"T1"})
+    assert two.covered({"T1"})
+
+
+def test_merged_shares_follow_what_each_po_still_needs_and_are_deterministic() -> None:
+    # PO1 already got its A in an earlier package of its own; the merged package's A all go
+    # to PO2, whatever order the outbound orders arrive in.
+    first = order([("A", 2)]).model_copy(update={"po_number": "PO1"})
+    second = order([("A", 3)]).model_copy(update={"po_number": "PO2"})
+    own = wo("T0", [("A", 2)], at="2026-03-01 08:00:00")
+    shared = merged("T1", [("A", 3)], ["PO1", "PO2"])
+    for outbound in ([own, shared], [shared, own]):
+        results = allocate_all(
+            {"PO1": first, "PO2": second},
+            {"PO1": outbound, "PO2": [shared]},
+            {},
+            BEIJING,
+        )
+        one, two = results["PO1"], results["PO2"]
+        assert isinstance(one, Allocation)
+        assert isinstance(two, Allocation)
+        assert one.units_in({"T0"}) == [2]
+        assert one.units_in({"T1"}) == [0]
+        assert two.units_in({"T1"}) == [3]
+
+
+def test_a_product_nobody_in_the_merge_ordered_skips_every_po_of_it() -> None:
+    first = order([("A", 1)]).model_copy(update={"po_number": "PO1"})
+    second = order([("B", 1)]).model_copy(update={"po_number": "PO2"})
+    shipped = merged("T1", [("A", 1), ("B", 1), ("Z", 1)], ["PO1", "PO2"])
+    results = allocate_all(
+        {"PO1": first, "PO2": second}, {"PO1": [shipped], "PO2": [shipped]}, {}, BEIJING
+    )
+    assert all(isinstance(r, Skip) and r.reason == "unmatched_sku" for r in results.values())

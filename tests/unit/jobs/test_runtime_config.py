@@ -40,28 +40,29 @@ def validate_runtime_config(
 ALL = Capabilities(dsco=True, lingxing=True, lingxing_platform_code=True)
 NONE = Capabilities(dsco=False, lingxing=False, lingxing_platform_code=False)
 
-# The default document, plus pull_sku_pair's max_shrink_fraction (default 0.5).
+# The default document. The order jobs run every 5 minutes over batches of up to 1,000 (push:
+# 500): a run's vendor calls grow with what changed, not with the batch (docs/performance.md).
 SPEC_DEFAULT: dict[str, Any] = {
     "domain": "dsco_lingxing",
     "jobs": {
         "pull_dsco_orders": {
             "enable": False,
-            "cron": "0 */15 * * * *",
-            "size": 200,
+            "cron": "0 */5 * * * *",
+            "size": 1000,
             "lookback_seconds": 3600,
         },
-        "push_to_lingxing": {"enable": False, "cron": "0 */15 * * * *", "size": 50},
-        "ack_to_dsco": {"enable": False, "cron": "0 */15 * * * *", "size": 200, "multi_ban": False},
+        "push_to_lingxing": {"enable": False, "cron": "0 */5 * * * *", "size": 500},
+        "ack_to_dsco": {"enable": False, "cron": "0 */5 * * * *", "size": 1000, "multi_ban": False},
         "ship_to_dsco": {
             "enable": False,
-            "cron": "0 */15 * * * *",
-            "size": 200,
+            "cron": "0 */5 * * * *",
+            "size": 1000,
             "multi_ban": False,
         },
         "invoice_to_dsco": {
             "enable": False,
-            "cron": "0 */15 * * * *",
-            "size": 50,
+            "cron": "0 */5 * * * *",
+            "size": 1000,
             "multi_ban": False,
         },
         "sync_stock": {
@@ -81,7 +82,7 @@ SPEC_DEFAULT: dict[str, Any] = {
         "check_orders": {"enable": False, "cron": "0 0 2 * * *", "size": 500},
         "cleanup_exports": {"enable": True, "cron": "0 0 * * * *", "size": 1},
     },
-    "mapping": {"shop": {}, "warehouse": {}, "sku": {}, "shipment": {}},
+    "mapping": {"shop": {}, "warehouse": {}, "sku": {}, "shipment": {}, "wms_sid": {}},
 }
 
 
@@ -95,6 +96,7 @@ def full() -> dict[str, Any]:
         "warehouse": {"WH-A": "5001", "WH-B": "5002"},
         "sku": {"DS-1": "LX-1", "DS-2": "LX-2"},
         "shipment": {"WH-A-GROUND": "7", "WH-B-GROUND": "7"},  # many → one is fine
+        "wms_sid": {"1001": "3401"},
     }
     return doc
 
@@ -154,7 +156,7 @@ def test_job_accessor() -> None:
     config = default_config()
     assert config.job("sync_stock") is config.jobs["sync_stock"]
     assert config.job("cleanup_exports").enable is True
-    assert config.job("push_to_lingxing").size == 50
+    assert config.job("push_to_lingxing").size == 500
     assert config.job("pull_sku_pair").cron == "0 0 3 * * *"
     with pytest.raises(KeyError, match="nope"):
         config.job("nope")
@@ -333,6 +335,7 @@ SINGLE_ERRORS: list[tuple[str, Mutation, str]] = [
     ),
     # shop values are integer store ids
     ("shop 12a", _set("mapping.shop.1003", "12a"), '1003: "12a" is not a positive integer store'),
+    ("wms sid", _set("mapping.wms_sid.1003", "x1"), '1003: "x1" is not a positive integer WMS sid'),
     ("shop 1.5", _set("mapping.shop.1003", "1.5"), '1003: "1.5" is not a positive integer store'),
     ("shop -3", _set("mapping.shop.1003", "-3"), '1003: "-3" is not a positive integer store'),
     ("shop 0", _set("mapping.shop.1003", "0"), '1003: "0" is not a positive integer store'),
