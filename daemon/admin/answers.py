@@ -9,9 +9,9 @@ here fails the request instead of disappearing from the answer.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field
+from pydantic import Field, WithJsonSchema
 
 from daemon.answers import RunAnswer
 from daemon.history import LogEntry
@@ -19,6 +19,7 @@ from daemon.routing import Answer
 from db.order_search import OrderSummary
 from db.orders import OrderRow
 from db.warehouse_sync_search import SyncRecord
+from jobs.catalog import SCHEMA
 from jobs.runtime_config import RuntimeConfig
 
 # --- session ------------------------------------------------------------------------------------
@@ -39,7 +40,8 @@ class ConfigAnswer(Answer):
     domain: str
     version: int = Field(description="bumped by every save; send it back as expected_version")
     updated_at: int = Field(description="unix seconds")
-    config: RuntimeConfig
+    # Described job by job from the catalog (each job's own settings model).
+    config: Annotated[RuntimeConfig, WithJsonSchema(SCHEMA.json_schema(), mode="serialization")]
 
 
 class CronAnswer(Answer):

@@ -53,6 +53,29 @@ class ConfigSchema:
 
         return validate(self, raw, domain=domain, capabilities=capabilities)
 
+    def json_schema(self) -> dict[str, Any]:
+        """The document's JSON Schema as it is served: each job's entry with its own settings
+        model (a plain ``RuntimeConfig`` schema could only say "some job settings")."""
+        jobs = {
+            name: job.settings_model.model_json_schema(mode="serialization")
+            for name, job in self.jobs.items()
+        }
+        return {
+            "type": "object",
+            "additionalProperties": False,
+            "required": ["domain", "jobs", "mapping"],
+            "properties": {
+                "domain": {"type": "string", "const": self.domain},
+                "jobs": {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": list(jobs),
+                    "properties": jobs,
+                },
+                "mapping": MappingConfig.model_json_schema(mode="serialization"),
+            },
+        }
+
     def build(self, jobs: Mapping[str, JobConfig], mappings: Mapping[str, Any]) -> RuntimeConfig:
         return RuntimeConfig(
             domain=self.domain,

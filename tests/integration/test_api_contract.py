@@ -51,7 +51,8 @@ from daemon.openapi.description import profile as open_profile
 from daemon.openapi.routes import ROUTES as OPEN_ROUTES
 from daemon.settings import Settings
 from daemon.web import create_web_app
-from jobs.runtime_config import config_to_json, default_config
+from jobs.catalog import SCHEMA
+from jobs.runtime_config import config_to_json
 from sdk._limits import CallStats
 from tests.integration.admin.conftest import PASSWORD, job_runner
 from tests.integration.admin.orders_support import insert_order
@@ -204,7 +205,7 @@ GOOD: dict[tuple[str, str], dict[str, Any]] = {
     ("GET", "/admin/api/config/runtime"): {"query": {"domain": "dsco_lingxing"}},
     ("PUT", "/admin/api/config/runtime"): {
         "query": {"domain": "dsco_lingxing"},
-        "body": {"config": config_to_json(default_config())},
+        "body": {"config": config_to_json(SCHEMA.default())},
     },
     ("GET", "/admin/api/cron/next"): {"query": {"cron": "0 */15 * * * *", "count": 2}},
     ("GET", "/admin/api/dashboard"): {},
