@@ -42,8 +42,9 @@ def load_migrations() -> list[Migration]:
     return found
 
 
-async def migrate(conn: asyncpg.Connection[Any]) -> list[str]:
-    """Apply pending migrations; return the names applied (empty when up to date)."""
+async def migrate(conn: asyncpg.Connection[Any], *, up_to: int | None = None) -> list[str]:
+    """Apply pending migrations (those numbered up to ``up_to`` only, when given: tests and
+    benchmarks put data in an older schema and then upgrade it); return the names applied."""
     await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
     try:
         await conn.execute(
@@ -53,7 +54,7 @@ async def migrate(conn: asyncpg.Connection[Any]) -> list[str]:
         done = {r["version"] for r in await conn.fetch("SELECT version FROM schema_migrations")}
         applied = []
         for migration in load_migrations():
-            if migration.version in done:
+            if migration.version in done or (up_to is not None and migration.version > up_to):
                 continue
             async with conn.transaction():
                 await conn.execute(migration.sql)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
+
 import asyncpg
 
 from db import orders as q
+from db.migrate import migrate
 from db.order_search import OrderFilter, search_orders
 from db.order_stats import REPEATED_ATTEMPTS, status_summary
+from db.pool import connect
 from tests.integration.db.test_orders import NOW, _order
 
 
@@ -67,3 +72,71 @@ async def test_orders_picked_repeatedly_are_counted_and_listed(
     # Moving on clears the count: it measures runs since the order entered its status.
     await q.advance(pool, "STUCK", 1, 2, NOW + 10)
     assert (await status_summary(pool))[0].repeated == 0
+
+
+async def _kept_and_counted(pool: asyncpg.Pool[asyncpg.Record]) -> tuple[list[int], list[int]]:
+    kept = [s.count for s in await status_summary(pool)]
+    rows = await pool.fetch("SELECT status, count(*) AS n FROM dsco_order_sync GROUP BY status")
+    counted = dict.fromkeys(range(1, 7), 0) | {r["status"]: r["n"] for r in rows}
+    return kept, list(counted.values())
+
+
+async def test_kept_counts_follow_every_writer(pool: asyncpg.Pool[asyncpg.Record]) -> None:
+    async def check() -> None:
+        kept, counted = await _kept_and_counted(pool)
+        assert kept == counted
+
+    await q.upsert_orders(pool, [_order(f"PO{i}") for i in range(6)], NOW)
+    await check()
+    # One page that inserts, refreshes, and cancels (an update inside the same statement).
+    await q.upsert_orders(
+        pool, [_order("PO0", dsco_status="cancelled"), _order("PO1"), _order("NEW")], NOW + 1
+    )
+    await check()
+    await q.pick_batch(pool, 1, 10, NOW + 2)  # no status moves: nothing to change
+    assert await q.advance(pool, "PO1", 1, 2, NOW + 3)
+    assert await q.advance_many(pool, ["PO2", "PO3"], 1, 3, NOW + 4) == {"PO2", "PO3"}
+    assert await q.set_status(pool, "PO3", 1, NOW + 5) == 3
+    await check()
+    await pool.execute("DELETE FROM dsco_order_sync WHERE po_number IN ('PO4', 'PO1')")
+    await check()
+    await pool.execute("TRUNCATE dsco_order_sync")
+    assert await _kept_and_counted(pool) == ([0] * 6, [0] * 6)
+
+
+async def test_opposite_status_moves_at_once_never_deadlock_on_the_counts(
+    pool: asyncpg.Pool[asyncpg.Record],
+) -> None:
+    await q.upsert_orders(pool, [_order(f"PO{i:03d}") for i in range(200)], NOW)
+    flip = (
+        "UPDATE dsco_order_sync SET status = CASE status WHEN 1 THEN 2 ELSE 1 END,"
+        " updated_at = updated_at + 1 WHERE id % 2 = $1"
+    )
+
+    async def flipper(parity: int) -> None:
+        async with pool.acquire() as conn:
+            for _ in range(30):
+                async with conn.transaction():
+                    await conn.execute(flip, parity)
+
+    await asyncio.gather(flipper(0), flipper(1))
+    kept, counted = await _kept_and_counted(pool)
+    assert kept == counted
+    assert sum(kept) == 200
+
+
+async def test_upgrading_a_filled_database_counts_the_orders_it_has(empty_db_dsn: str) -> None:
+    conn = await connect(empty_db_dsn)
+    try:
+        await migrate(conn, up_to=3)
+        await conn.execute(
+            "INSERT INTO dsco_order_sync (po_number, dsco_create_time, status, payload,"
+            " created_at, updated_at)"
+            " SELECT 'PO' || i, i, 1 + i % 6, '{}', i, i FROM generate_series(1, 100) AS i"
+        )
+        await migrate(conn)
+        kept = await conn.fetch("SELECT status, n FROM dsco_order_status_count ORDER BY status")
+    finally:
+        await conn.close()
+    expected = Counter(1 + i % 6 for i in range(1, 101))
+    assert {r["status"]: r["n"] for r in kept} == expected
