@@ -1,7 +1,10 @@
-"""Admin searches on ``dsco_order_sync`` : filters, paging, counts, streamed rows.
+"""Admin searches on ``dsco_order_sync``: filters, keyset pages, totals, streamed rows.
 
-Every filter becomes one ``$n`` parameter; the WHERE clause is assembled only from constant
-fragments. Results are newest first (``dsco_create_time DESC, id DESC``).
+Every filter becomes ``$n`` parameters; the WHERE clause is assembled only from constant
+fragments. Results are newest first (``dsco_create_time DESC, id DESC``). Every filter has an
+index that answers it (migration 0004, docs/performance.md): "contains" filters go through
+trigram arrays, the SKU filter through the SKUs of the lines, equality filters through indexes
+that also hold the listing order.
 """
 
 from __future__ import annotations
@@ -13,14 +16,23 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from db.search import Where, fetch_page, walk
+from db.order_stats import REPEATED_ATTEMPTS, count_in_statuses
+from db.search import (
+    COUNT_BOUND,
+    Cursor,
+    Listing,
+    Total,
+    Where,
+    check_paging,
+    fetch_page,
+    walk,
+)
 from db.types import Conn, Executor
 
 MAX_LIMIT = 500
-# A bare SKU (no "(qty)") is looked up in the GIN index as "sku(1)" … "sku(N)": the array
-# elements are whole "sku(qty)" strings, and GIN only answers whole-element questions.
-BARE_SKU_MAX_QUANTITY = 1000
 _SKU_QTY = re.compile(r"^(?P<sku>.+)\((?P<qty>\d+)\)$")
+# A trigram index can only narrow a search for a text of three characters or more.
+TRIGRAM = 3
 
 
 @dataclass(frozen=True)
@@ -39,6 +51,10 @@ class OrderFilter:
     start: int | None = None  # dsco_create_time >= start
     end: int | None = None  # dsco_create_time < end
     min_attempts: int | None = None  # picked by at least this many runs without moving
+
+    def only_statuses(self) -> bool:
+        """Whether nothing but (at most) the status list filters: its total is kept exactly."""
+        return self == OrderFilter(statuses=self.statuses)
 
 
 @dataclass(frozen=True)
@@ -66,11 +82,16 @@ class OrderSummary:
 
 @dataclass(frozen=True)
 class OrderPage:
-    total: int
+    total: Total
     orders: list[OrderSummary] = field(default_factory=list)
+    next_cursor: Cursor | None = None
 
 
-_COLUMNS = ", ".join(OrderSummary.__dataclass_fields__)
+ORDERS = Listing(
+    table="dsco_order_sync",
+    columns=", ".join(OrderSummary.__dataclass_fields__),
+    time_column="dsco_create_time",
+)
 
 
 def like_pattern(text: str) -> str:
@@ -79,17 +100,29 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def msku_candidates(msku: str) -> list[str]:
-    """The exact ``mskus`` elements that match the filter."""
-    if _SKU_QTY.match(msku):
-        return [msku]
-    return [f"{msku}({qty})" for qty in range(BARE_SKU_MAX_QUANTITY + 1)]
+def _contains(w: Where, column: str, text: str, *, partial: bool = False) -> None:
+    """``column`` contains ``text`` (case-insensitive), narrowed by the column's trigram index.
+
+    ``partial``: the column's index holds only non-empty values; a non-empty text can only
+    be in a non-empty value, and saying so lets the planner use that index."""
+    if len(text) >= TRIGRAM:
+        w.add(f"text_trigrams({column}) @> text_trigrams({{p}})", text)
+        if partial:
+            w.clauses.append(f"{column} <> ''")
+    w.add(f"{column} ILIKE {{p}}", like_pattern(text))
+
+
+def _sku(w: Where, msku: str) -> None:
+    match = _SKU_QTY.match(msku)
+    w.add("order_line_skus(mskus) @> ARRAY[{p}]::text[]", match["sku"] if match else msku)
+    if match:
+        w.add("mskus @> ARRAY[{p}]::text[]", msku)
 
 
 def _where(f: OrderFilter) -> Where:
     w = Where()
     if f.po_number:
-        w.add("po_number ILIKE {p}", like_pattern(f.po_number))
+        _contains(w, "po_number", f.po_number)
     if f.statuses:
         w.add("status = ANY({p}::smallint[])", list(f.statuses))
     for column in ("dsco_status", "dsco_retailer_id", "warehouse_id", "shipment"):
@@ -97,16 +130,20 @@ def _where(f: OrderFilter) -> Where:
         if value:
             w.add(f"{column} = {{p}}", value)
     if f.msku:
-        w.add("mskus && {p}::text[]", msku_candidates(f.msku))
+        _sku(w, f.msku)
     if f.tracking:
-        w.add("shipped_tracking_no ILIKE {p}", like_pattern(f.tracking))
+        _contains(w, "shipped_tracking_no", f.tracking, partial=True)
     if f.invoice_id:
-        w.add("dsco_invoice_id ILIKE {p}", like_pattern(f.invoice_id))
+        _contains(w, "dsco_invoice_id", f.invoice_id, partial=True)
     if f.start is not None:
         w.add("dsco_create_time >= {p}", f.start)
     if f.end is not None:
         w.add("dsco_create_time < {p}", f.end)
     if f.min_attempts is not None:
+        if f.min_attempts >= REPEATED_ATTEMPTS:
+            # Implied by the condition below; as a literal it lets the planner use the small
+            # partial index of repeatedly skipped orders.
+            w.clauses.append(f"attempts >= {REPEATED_ATTEMPTS}")
         w.add("attempts >= {p}", f.min_attempts)
     return w
 
@@ -115,24 +152,36 @@ def _summary(record: asyncpg.Record) -> OrderSummary:
     return OrderSummary(**dict(record))
 
 
-_SELECT = f"SELECT {_COLUMNS} FROM dsco_order_sync"
-_ORDER = " ORDER BY dsco_create_time DESC, id DESC"
-
-
-async def search_orders(db: Executor, f: OrderFilter, *, offset: int, limit: int) -> OrderPage:
-    """One page of matching orders, newest first, and how many match in total."""
-    if not 0 < limit <= MAX_LIMIT or offset < 0:
-        raise ValueError(f"limit must be 1..{MAX_LIMIT} and offset >= 0")
-    total, records = await fetch_page(db, _SELECT, _where(f), _ORDER, offset=offset, limit=limit)
-    return OrderPage(total=total, orders=[_summary(r) for r in records])
+async def search_orders(
+    db: Executor,
+    f: OrderFilter,
+    *,
+    limit: int,
+    offset: int = 0,
+    after: Cursor | None = None,
+    count_bound: int = COUNT_BOUND,
+) -> OrderPage:
+    """One page of matching orders, newest first (after ``after`` or from ``offset``), with
+    the filter's total: exact for the status filters and up to ``count_bound`` rows."""
+    check_paging(limit=limit, max_limit=MAX_LIMIT, offset=offset, after=after)
+    known = Total.exactly(await count_in_statuses(db, f.statuses)) if f.only_statuses() else None
+    page = await fetch_page(
+        db,
+        ORDERS,
+        _where(f),
+        limit=limit,
+        offset=offset,
+        after=after,
+        total=known,
+        count_bound=count_bound,
+    )
+    return OrderPage(page.total, [_summary(r) for r in page.records], page.next_cursor)
 
 
 async def iter_orders(
     conn: Conn, f: OrderFilter, *, prefetch: int = 500
 ) -> AsyncGenerator[OrderSummary, None]:
     """Every matching order, newest first, with bounded memory (see :func:`db.search.walk`)."""
-    async with contextlib.aclosing(
-        walk(conn, _SELECT, _where(f), _ORDER, prefetch=prefetch)
-    ) as rows:
+    async with contextlib.aclosing(walk(conn, ORDERS, _where(f), prefetch=prefetch)) as rows:
         async for record in rows:
             yield _summary(record)

@@ -1,7 +1,7 @@
-"""Admin searches on ``dsco_warehouse_sync`` : filters, paging, options, streamed rows.
+"""Admin searches on ``dsco_warehouse_sync``: filters, keyset pages, options, rows.
 
 Newest first (``sync_time DESC, id DESC``). Warehouse and SKU filters match either side
-(DSCO or Lingxing), since the admin may know a row by either name.
+(DSCO or Lingxing), since the admin may know a row by either name; each side has its index.
 """
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from db.search import Where, fetch_page, walk
+from db.search import (
+    COUNT_BOUND,
+    Cursor,
+    Listing,
+    Total,
+    Where,
+    check_paging,
+    fetch_page,
+    walk,
+)
 from db.types import Conn, Executor
 
 MAX_LIMIT = 500
@@ -51,8 +60,9 @@ class SyncRecord:
 
 @dataclass(frozen=True)
 class SyncPage:
-    total: int
+    total: Total
     rows: list[SyncRecord] = field(default_factory=list)
+    next_cursor: Cursor | None = None
 
 
 @dataclass(frozen=True)
@@ -63,8 +73,11 @@ class SyncOptions:
     skus: list[str]
 
 
-_COLUMNS = ", ".join(SyncRecord.__dataclass_fields__)
-_ORDER = " ORDER BY sync_time DESC, id DESC"
+SYNC_ROWS = Listing(
+    table="dsco_warehouse_sync",
+    columns=", ".join(SyncRecord.__dataclass_fields__),
+    time_column="sync_time",
+)
 
 
 def _where(f: SyncFilter) -> Where:
@@ -98,24 +111,29 @@ def _record(record: asyncpg.Record) -> SyncRecord:
     return SyncRecord(**dict(record))
 
 
-_SELECT = f"SELECT {_COLUMNS} FROM dsco_warehouse_sync"
-
-
-async def search_sync(db: Executor, f: SyncFilter, *, offset: int, limit: int) -> SyncPage:
-    """One page of matching rows, newest first, and how many match in total."""
-    if not 0 < limit <= MAX_LIMIT or offset < 0:
-        raise ValueError(f"limit must be 1..{MAX_LIMIT} and offset >= 0")
-    total, records = await fetch_page(db, _SELECT, _where(f), _ORDER, offset=offset, limit=limit)
-    return SyncPage(total=total, rows=[_record(r) for r in records])
+async def search_sync(
+    db: Executor,
+    f: SyncFilter,
+    *,
+    limit: int,
+    offset: int = 0,
+    after: Cursor | None = None,
+    count_bound: int = COUNT_BOUND,
+) -> SyncPage:
+    """One page of matching rows, newest first (after ``after`` or from ``offset``), with the
+    filter's total (exact up to ``count_bound`` rows)."""
+    check_paging(limit=limit, max_limit=MAX_LIMIT, offset=offset, after=after)
+    page = await fetch_page(
+        db, SYNC_ROWS, _where(f), limit=limit, offset=offset, after=after, count_bound=count_bound
+    )
+    return SyncPage(page.total, [_record(r) for r in page.records], page.next_cursor)
 
 
 async def iter_sync(
     conn: Conn, f: SyncFilter, *, prefetch: int = 500
 ) -> AsyncGenerator[SyncRecord, None]:
     """Every matching row, newest first, with bounded memory (see :func:`db.search.walk`)."""
-    async with contextlib.aclosing(
-        walk(conn, _SELECT, _where(f), _ORDER, prefetch=prefetch)
-    ) as rows:
+    async with contextlib.aclosing(walk(conn, SYNC_ROWS, _where(f), prefetch=prefetch)) as rows:
         async for record in rows:
             yield _record(record)
 

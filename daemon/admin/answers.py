@@ -110,10 +110,21 @@ class RunsAnswer(Answer):
 # --- orders -------------------------------------------------------------------------------------
 
 
-class OrderListAnswer(Answer):
-    total: int
+class ListPage(Answer):
+    """What every page of a listing says besides its rows (``daemon/admin/listing.py``)."""
+
+    total: int = Field(description="rows matching the filter (an estimate if so labelled)")
+    total_is_estimate: bool = Field(
+        description="true: more than total_at_least match and total is the database's estimate"
+    )
+    total_at_least: int = Field(description="rows counted: exact up to 1,000")
     offset: int
     limit: int
+    cursor: str | None = Field(description="the cursor this page started after")
+    next_cursor: str | None = Field(description="pass as cursor for the next page; null: last")
+
+
+class OrderListAnswer(ListPage):
     orders: list[OrderSummary]
 
 
@@ -168,10 +179,7 @@ class OrderRunAnswer(Answer):
 # --- warehouse sync -----------------------------------------------------------------------------
 
 
-class SyncListAnswer(Answer):
-    total: int
-    offset: int
-    limit: int
+class SyncListAnswer(ListPage):
     rows: list[SyncRecord]
 
 

@@ -79,6 +79,7 @@ class OrderFilterQuery(QueryModel):
 class OrderListQuery(OrderFilterQuery):
     offset: Offset = 0
     limit: OrdersLimit = DEFAULT_LIMIT
+    cursor: Text = Field("", description="next_cursor of the page before (instead of offset)")
 
 
 class SyncFilterQuery(QueryModel):
@@ -97,6 +98,7 @@ class SyncFilterQuery(QueryModel):
 class SyncListQuery(SyncFilterQuery):
     offset: Offset = 0
     limit: SyncLimit = DEFAULT_LIMIT
+    cursor: Text = Field("", description="next_cursor of the page before (instead of offset)")
 
 
 class OrderQuery(QueryModel):

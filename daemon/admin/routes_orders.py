@@ -5,7 +5,8 @@ check.
 - ``GET /admin/api/orders`` filters (query): ``po_number`` (contains), ``status`` (comma list),
   ``dsco_status``, ``dsco_retailer_id``, ``msku`` (``sku`` or ``sku(qty)``), ``warehouse_id``,
   ``shipment``, ``tracking`` (contains), ``invoice_id`` (contains), ``start``/``end`` on the
-  DSCO create time; ``offset``/``limit`` (≤ 500). Newest first, with the total count.
+  DSCO create time; ``limit`` (≤ 500) and ``cursor`` or ``offset`` (see
+  ``daemon/admin/listing.py``). Newest first, with the total (exact, or labelled an estimate).
 - one order: ``GET /admin/api/order?po_number=…`` (with its payload), ``GET
   /admin/api/order/history?po_number=…`` (its recent log records), ``PUT
   /admin/api/order/status`` ``{"po_number", "status": 1..6, "reason"}`` (the only backwards
@@ -36,6 +37,7 @@ from daemon.admin.answers import (
 )
 from daemon.admin.context import AdminState, admin_state
 from daemon.admin.errors import ApiError, invalid, not_found
+from daemon.admin.listing import listing_cursor, page_fields
 from daemon.admin.models import (
     CheckBody,
     OrderBody,
@@ -76,13 +78,16 @@ def order_filter(query: OrderFilterQuery) -> OrderFilter:
 
 
 async def list_orders(request: web.Request, query: OrderListQuery) -> OrderListAnswer:
-    """Orders matching the filters, newest first, with the total count."""
+    """Orders matching the filters, newest first, with the total (exact, or labelled an
+    estimate) and the cursor of the next page."""
     state = admin_state(request)
+    after = listing_cursor(query.offset, query.cursor)
     page = await search_orders(
-        state.core.pool, order_filter(query), offset=query.offset, limit=query.limit
+        state.core.pool, order_filter(query), offset=query.offset, limit=query.limit, after=after
     )
     return OrderListAnswer(
-        total=page.total, offset=query.offset, limit=query.limit, orders=page.orders
+        **page_fields(page.total, page.next_cursor, query.offset, query.limit, after),
+        orders=page.orders,
     )
 
 

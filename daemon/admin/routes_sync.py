@@ -3,7 +3,8 @@
 Filters (query): ``warehouse_id`` and ``sku`` (comma lists; either side, DSCO or Lingxing),
 ``diff_range`` (``"min,max"`` inclusive, either end may be empty, e.g. ``"-5,5"`` or ``",0"``;
 or ``"nonzero"``), ``status`` (1 ok, 2 failed), ``start``/``end`` on ``sync_time``;
-``offset``/``limit`` (≤ 500). Newest first, with the total count.
+``limit`` (≤ 500) and ``cursor`` or ``offset`` (see ``daemon/admin/listing.py``). Newest first,
+with the total (exact, or labelled an estimate).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from aiohttp import web
 from daemon.admin.answers import SyncListAnswer, SyncOptionsAnswer
 from daemon.admin.context import admin_state
 from daemon.admin.errors import invalid
+from daemon.admin.listing import listing_cursor, page_fields
 from daemon.admin.models import SyncFilterQuery, SyncListQuery
 from daemon.admin.params import check_range
 from daemon.routing import Route
@@ -66,12 +68,17 @@ def sync_filter(query: SyncFilterQuery) -> SyncFilter:
 
 
 async def list_sync(request: web.Request, query: SyncListQuery) -> SyncListAnswer:
-    """Inventory sync rows matching the filters, newest first, with the total count."""
+    """Inventory sync rows matching the filters, newest first, with the total (exact, or
+    labelled an estimate) and the cursor of the next page."""
     state = admin_state(request)
+    after = listing_cursor(query.offset, query.cursor)
     page = await search_sync(
-        state.core.pool, sync_filter(query), offset=query.offset, limit=query.limit
+        state.core.pool, sync_filter(query), offset=query.offset, limit=query.limit, after=after
     )
-    return SyncListAnswer(total=page.total, offset=query.offset, limit=query.limit, rows=page.rows)
+    return SyncListAnswer(
+        **page_fields(page.total, page.next_cursor, query.offset, query.limit, after),
+        rows=page.rows,
+    )
 
 
 async def sync_options(request: web.Request) -> SyncOptionsAnswer:

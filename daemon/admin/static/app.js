@@ -25,8 +25,10 @@
     configVersion: null,
     order: null,
     view: "login",
-    offsets: { orders: 0, sync: 0 },
-    totals: { orders: 0, sync: 0 },
+    // The pages walked so far (their cursor and first row number) and the next one, if any:
+    // lists page by cursor, so "Previous" goes back through this stack.
+    pages: { orders: [{ cursor: null, start: 0 }], sync: [{ cursor: null, start: 0 }] },
+    next: { orders: null, sync: null },
   };
   const $ = (sel) => document.querySelector(sel);
 
@@ -679,15 +681,17 @@
   function pageParams(kind, formSel) {
     const params = filterParams(formSel);
     $(`#${kind}-csv`).href = `${API}${CSV[kind]}?${params}`;
-    params.set("offset", String(state.offsets[kind]));
+    const here = state.pages[kind].at(-1);
+    if (here.cursor) params.set("cursor", here.cursor);
     params.set("limit", String(pageLimit(formSel)));
     return params;
   }
 
-  function showRange(kind, offset, count, total) {
-    const text = count ? `${offset + 1}–${offset + count} of ${total}` : `0 of ${total}`;
-    setText(`#${kind}-range`, text);
-    state.totals[kind] = total;
+  function showRange(kind, page, count) {
+    const start = state.pages[kind].at(-1).start;
+    const total = page.total_is_estimate ? `about ${page.total}` : String(page.total);
+    setText(`#${kind}-range`, count ? `${start + 1}–${start + count} of ${total}` : `0 of ${total}`);
+    state.next[kind] = page.next_cursor ? { cursor: page.next_cursor, start: start + count } : null;
   }
 
   /** A failed search leaves no stale rows under its error. */
@@ -703,10 +707,14 @@
 
   async function turnPage(event) {
     const kind = event.target.dataset.page;
-    const limit = pageLimit(kind === "orders" ? "#orders-filter" : "#sync-filter");
-    const next = state.offsets[kind] + Number(event.target.dataset.dir) * limit;
-    if (next < 0 || next >= state.totals[kind]) return;
-    state.offsets[kind] = next;
+    const pages = state.pages[kind];
+    if (Number(event.target.dataset.dir) > 0) {
+      if (!state.next[kind]) return;
+      pages.push(state.next[kind]);
+    } else {
+      if (pages.length < 2) return;
+      pages.pop();
+    }
     await (kind === "orders" ? loadOrders() : loadSync(false));
   }
 
@@ -715,7 +723,7 @@
   async function loadOrders() {
     await listing("orders", "#orders-table", async () => {
       const page = await api("GET", `/orders?${pageParams("orders", "#orders-filter")}`);
-      showRange("orders", page.offset, page.orders.length, page.total);
+      showRange("orders", page, page.orders.length);
       const body = $("#orders-table").tBodies[0];
       body.replaceChildren(...page.orders.map(orderRow));
     });
@@ -849,7 +857,7 @@
   async function loadSync(withOptions) {
     await listing("sync", "#sync-table", async () => {
       const page = await api("GET", `/warehouse-sync?${pageParams("sync", "#sync-filter")}`);
-      showRange("sync", page.offset, page.rows.length, page.total);
+      showRange("sync", page, page.rows.length);
       fillTable("#sync-table", page.rows.map((r) => [
         time(r.sync_time), id(r.dsco_warehouse_id), id(r.dsco_warehouse_sku), num(r.dsco_warehouse_num),
         id(r.lingxing_warehouse_id), id(r.lingxing_warehouse_sku), num(r.lingxing_warehouse_num), num(r.diff),
@@ -872,7 +880,7 @@
 
   function searchFrom(kind) {
     return async () => {
-      state.offsets[kind] = 0;
+      state.pages[kind] = [{ cursor: null, start: 0 }];
       await (kind === "orders" ? loadOrders() : loadSync(false));
     };
   }
