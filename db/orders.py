@@ -66,6 +66,8 @@ class OrderUpsert:
     warehouse_id: str
     shipment: str
     dsco_retailer_id: str
+    # The payload as JSON text when the caller has it already (the pull does): not encoded twice.
+    payload_json: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ def join_tracking(existing: Iterable[str], new: Iterable[str]) -> str:
 _UPSERT = """
 WITH incoming AS (
     SELECT * FROM unnest(
-        $1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::smallint[], $6::jsonb[],
+        $1::text[], $2::bigint[], $3::bigint[], $4::text[], $5::smallint[], $6::text[],
         $7::text[], $8::text[], $9::text[], $10::text[]
     ) AS t(po_number, dsco_create_time, dsco_update_time, dsco_status, initial_status, payload,
            mskus, warehouse_id, shipment, dsco_retailer_id)
@@ -113,8 +115,9 @@ upserted AS (
     INSERT INTO dsco_order_sync AS o (
         po_number, dsco_create_time, dsco_update_time, dsco_status, status, payload, mskus,
         warehouse_id, shipment, dsco_retailer_id, created_at, updated_at)
-    SELECT po_number, dsco_create_time, dsco_update_time, dsco_status, initial_status, payload,
-           ARRAY(SELECT jsonb_array_elements_text(mskus::jsonb)), warehouse_id, shipment,
+    SELECT po_number, dsco_create_time, dsco_update_time, dsco_status, initial_status,
+           payload::jsonb, ARRAY(SELECT jsonb_array_elements_text(mskus::jsonb)), warehouse_id,
+           shipment,
            dsco_retailer_id, $11, $11
     FROM incoming
     ON CONFLICT (po_number) DO UPDATE SET
@@ -159,7 +162,7 @@ async def upsert_orders(
         [o.dsco_update_time for o in unique],
         [o.dsco_status for o in unique],
         [o.initial_status for o in unique],
-        [o.payload for o in unique],
+        [o.payload_json or json.dumps(o.payload) for o in unique],
         # As JSON texts: a SKU may contain any character, so no separator is safe (and nested
         # lists would be read as a two-dimensional array).
         [json.dumps(o.mskus) for o in unique],

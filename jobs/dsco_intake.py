@@ -15,7 +15,7 @@ from db import orders as q
 from jobs.context import JobContext
 from jobs.order_fields import derive_order
 from jobs.pipeline_common import Skip
-from jobs.untrusted import printable, storable
+from jobs.untrusted import printable, storable_json
 
 __all__ = ["Intake", "db_error", "raw_po", "store", "take"]
 
@@ -33,8 +33,8 @@ class Intake:
 
 
 def take(raw: object) -> Intake:
-    clean, cleaned_paths = storable(raw)
-    return Intake(derive_order(clean), clean, cleaned_paths)
+    clean, text, cleaned_paths = storable_json(raw)
+    return Intake(derive_order(clean, text), clean, cleaned_paths)
 
 
 def raw_po(raw: object) -> str:

@@ -3,16 +3,20 @@
 Scheduled: a created-since sweep from the newest stored create time minus the lookback, then an
 updated-since sweep from the newest stored update time minus the lookback (late changes and
 cancellations). Manual: ``[start, end)`` on the create time. Single PO: ``GET /order/``.
-Every page is one bulk upsert; one bad order never stops its page.
+Every page is one bulk upsert; one bad order never stops its page. The next page is fetched
+while the current one is stored (:func:`read_ahead`). Each page logs one INFO line with its
+counts; the line per order is DEBUG (warnings about an order stay warnings).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections import Counter
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 from pydantic import Field
 
@@ -27,6 +31,9 @@ from jobs.untrusted import printable
 from sdk.dsco.client import DscoClient
 
 EPOCH = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())  # empty table: start here
+
+T = TypeVar("T")
+Outcome = Literal["new", "changed", "unchanged"]
 
 
 @dataclass(frozen=True)
@@ -94,14 +101,90 @@ def _dt(ts: int) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
+async def read_ahead(items: AsyncIterator[T]) -> AsyncGenerator[T, None]:
+    """``items``, with the next one already being fetched while the caller works on the
+    current one: a page travels from DSCO while the previous one is being stored.
+
+    Close it (``contextlib.aclosing``) when stopping early: the fetch in flight is cancelled
+    and ``items`` closed. A failed fetch raises here, after the pages before it."""
+    pending = asyncio.ensure_future(anext(items))
+    try:
+        while True:
+            try:
+                item = await pending
+            except StopAsyncIteration:
+                return
+            pending = asyncio.ensure_future(anext(items))
+            yield item
+    finally:
+        pending.cancel()
+        await asyncio.wait([pending])  # never raises what the fetch raised ...
+        if not pending.cancelled():
+            pending.exception()  # ... which is retrieved here, so asyncio does not report it
+        if isinstance(items, AsyncGenerator):
+            await items.aclose()
+
+
+@dataclass
+class Page:
+    """A page of orders made ready to store, and what deriving them found (counted into the
+    run when the page is stored)."""
+
+    size: int
+    rows: list[q.OrderUpsert] = field(default_factory=list)
+    total: int = 0  # orders this run had not seen yet
+    skip: int = 0
+    fail: int = 0
+
+
 async def _store_pages(ctx: JobContext, pages: AsyncIterator[list[Any]], window: Window) -> None:
-    async for page in pages:
-        rows = [row for raw in page if (row := _derive(ctx, raw, window)) is not None]
-        for outcome in await _store(ctx, rows):
-            _log_outcome(ctx, outcome)
+    """Store every page; each is derived (CPU) while the one before is being stored
+    (PostgreSQL), and fetched while the one before is being derived (DSCO)."""
+    storing: asyncio.Future[None] | None = None
+    try:
+        async with contextlib.aclosing(read_ahead(pages)) as ahead:
+            async for raw_page in ahead:
+                page = _prepare(ctx, raw_page, window)
+                if storing is not None:
+                    await storing
+                storing = asyncio.ensure_future(_store_page(ctx, page))
+        if storing is not None:
+            await storing
+    finally:
+        if storing is not None and not storing.done():
+            storing.cancel()
+            await asyncio.wait([storing])
 
 
-def _derive(ctx: JobContext, raw: object, window: Window) -> q.OrderUpsert | None:
+def _prepare(ctx: JobContext, raw_page: list[Any], window: Window) -> Page:
+    page = Page(len(raw_page))
+    page.rows = [row for raw in raw_page if (row := _derive(ctx, raw, window, page)) is not None]
+    return page
+
+
+async def _store_page(ctx: JobContext, page: Page) -> None:
+    """Store one page and log it: a DEBUG line per order, one INFO line for the page."""
+    outcomes = Counter(_log_outcome(ctx, outcome) for outcome in await _store(ctx, page, page.rows))
+    ctx.counters.total += page.total
+    ctx.counters.skip += page.skip
+    ctx.counters.fail += page.fail
+    ctx.log.info(
+        "page stored: orders={} new={} changed={} unchanged={} skipped={} failed={}"
+        " seen_this_run={}",
+        page.size,
+        outcomes["new"],
+        outcomes["changed"],
+        outcomes["unchanged"],
+        page.skip,
+        page.fail,
+        page.size - page.total,
+    )
+
+
+def _derive(ctx: JobContext, raw: object, window: Window, page: Page) -> q.OrderUpsert | None:
+    po = raw.get("poNumber") if isinstance(raw, dict) else None
+    if isinstance(po, str) and po in window.seen:
+        return None  # stored by this run's first sweep (see below), no need to parse it again
     intake = take(raw)
     row = intake.row
     key = row.po_number if isinstance(row, q.OrderUpsert) else _raw_key(window, intake.clean)
@@ -110,9 +193,9 @@ def _derive(ctx: JobContext, raw: object, window: Window) -> q.OrderUpsert | Non
         # a change made since then is picked up by the next run's lookback.
         return None
     window.seen.add(key)
-    ctx.counters.total += 1
+    page.total += 1
     if isinstance(row, Skip):
-        _refused(ctx, raw_po(intake.clean), row.reason, row.detail)
+        _refused(ctx, page, raw_po(intake.clean), row.reason, row.detail)
         return None
     if intake.cleaned_paths:
         # Stored with U+FFFD where DSCO sent what PostgreSQL cannot hold; say where.
@@ -121,15 +204,15 @@ def _derive(ctx: JobContext, raw: object, window: Window) -> q.OrderUpsert | Non
             printable(",".join(intake.cleaned_paths)),
         )
     if window.keep_from is not None and not window.keep_from <= row.dsco_create_time < window.end:
-        ctx.counters.skip += 1
+        page.skip += 1
         return None
     return row
 
 
-def _refused(ctx: JobContext, po_number: str, reason: str, detail: str) -> None:
+def _refused(ctx: JobContext, page: Page, po_number: str, reason: str, detail: str) -> None:
     """An order DSCO sent that cannot be stored: counted as failed, logged, left in DSCO (the
     next pull sees it again, so a corrected order comes in by itself)."""
-    ctx.counters.fail += 1
+    page.fail += 1
     ctx.log.bind(po_number=po_number).warning(
         "order skipped reason={}{}", reason, f" {detail}" if detail else ""
     )
@@ -143,16 +226,19 @@ def _raw_key(window: Window, raw: object) -> str:
     return f"\x00raw:{window.raw_seen[text]}:{text}"
 
 
-async def _store(ctx: JobContext, rows: list[q.OrderUpsert]) -> list[q.UpsertOutcome]:
-    return await store(ctx, rows, lambda po, reason, detail: _refused(ctx, po, reason, detail))
+async def _store(ctx: JobContext, page: Page, rows: list[q.OrderUpsert]) -> list[q.UpsertOutcome]:
+    return await store(
+        ctx, rows, lambda po, reason, detail: _refused(ctx, page, po, reason, detail)
+    )
 
 
-def _log_outcome(ctx: JobContext, outcome: q.UpsertOutcome) -> None:
+def _log_outcome(ctx: JobContext, outcome: q.UpsertOutcome) -> Outcome:
     log = ctx.log.bind(po_number=outcome.po_number)
     if outcome.inserted:
         ctx.counters.advanced += 1
-        log.info("order ok reason=inserted status={}", outcome.new_status)
-    elif outcome.old_status != outcome.new_status:
+        log.debug("order ok reason=inserted status={}", outcome.new_status)
+        return "new"
+    if outcome.old_status != outcome.new_status:
         if outcome.new_status == OrderStatus.CANCELLED and (outcome.old_status or 0) >= 2:
             log.warning(
                 "order cancelled in DSCO after it reached Lingxing (status {}): cancel it there",
@@ -161,11 +247,14 @@ def _log_outcome(ctx: JobContext, outcome: q.UpsertOutcome) -> None:
         elif outcome.new_status == OrderStatus.DONE:
             log.warning("order shipped in DSCO before it reached Lingxing: not pushed")
         else:
-            log.info(
+            log.debug(
                 "order ok reason=status_changed {} -> {}", outcome.old_status, outcome.new_status
             )
-    elif outcome.changed:
+        return "changed"
+    if outcome.changed:
         log.debug("order ok reason=updated")
+        return "changed"
+    return "unchanged"
 
 
 async def _pull_one(ctx: JobContext, dsco: DscoClient, po_number: str) -> None:
@@ -175,9 +264,7 @@ async def _pull_one(ctx: JobContext, dsco: DscoClient, po_number: str) -> None:
         ctx.counters.skip += 1
         ctx.log.warning("order skipped reason=not_found_in_dsco")
         return
-    rows = [row for row in [_derive(ctx, raw, Window(0, 2**62))] if row is not None]
-    for outcome in await _store(ctx, rows):
-        _log_outcome(ctx, outcome)
+    await _store_page(ctx, _prepare(ctx, [raw], Window(0, 2**62)))
 
 
 class PullSettings(JobConfig):

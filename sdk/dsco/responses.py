@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 from pydantic.alias_generators import to_camel
@@ -242,10 +242,53 @@ class DscoOrder(LenientModel):
         return {p.tracking_number for p in self.packages if p.tracking_number}
 
 
+class OrderKeyLine(LenientModel):
+    """The fields of an order line that an order is stored and searched by."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sku: LenientStr = None
+    partner_sku: LenientStr = None
+    quantity: LenientInt = None
+
+
+class OrderKeys(LenientModel):
+    """What an order is stored and searched by, parsed exactly as :class:`DscoOrder` parses
+    it and nothing more: a pull reads a thousand orders a page, and their addresses, prices
+    and packages are read later, by the jobs that use them, from the stored payload."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    po_number: LenientStr = None
+    dsco_status: LenientStr = None
+    dsco_create_date: LenientDateTime = None
+    dsco_last_update: LenientDateTime = None
+    dsco_retailer_id: LenientStr = None
+    ship_warehouse_code: LenientStr = None
+    requested_warehouse_code: LenientStr = None
+    shipping_service_level_code: LenientStr = None
+    requested_shipping_service_level_code: LenientStr = None
+    line_items: Annotated[list[OrderKeyLine], BeforeValidator(_objects)] = Field(
+        default_factory=list
+    )
+
+
 def parse_order(raw: dict[str, Any]) -> DscoOrder:
     """Typed view of one raw order dict; :class:`DscoPayloadError` if its shape is unusable."""
+    return _parse(DscoOrder, raw)
+
+
+def parse_order_keys(raw: dict[str, Any]) -> OrderKeys:
+    """The fields of :class:`OrderKeys` of one raw order dict (errors as :func:`parse_order`)."""
+    return _parse(OrderKeys, raw)
+
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def _parse(model: type[_Model], raw: dict[str, Any]) -> _Model:
     try:
-        return DscoOrder.model_validate(raw)
+        return model.model_validate(raw)
     except ValidationError as exc:
         # Only field locations go into the message: the values may hold buyer data.
         where = sorted({".".join(str(p) for p in e["loc"]) for e in exc.errors()})

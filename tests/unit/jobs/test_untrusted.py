@@ -4,8 +4,10 @@ import json
 import math
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from jobs.untrusted import identifier_problem, plain_text, printable, storable
+from jobs.untrusted import _clean, identifier_problem, plain_text, printable, storable
 
 
 def test_storable_replaces_only_what_postgresql_cannot_hold() -> None:
@@ -35,6 +37,7 @@ def test_storable_replaces_only_what_postgresql_cannot_hold() -> None:
 def test_storable_leaves_a_clean_payload_equal_and_reports_nothing() -> None:
     raw = {"poNumber": "PO-1", "lines": [{"q": 1, "p": 2.5, "ok": True, "none": None}]}
     assert storable(raw) == (raw, [])
+    assert storable(raw)[0] is raw  # and not even a copy of it
 
 
 def test_storable_reports_at_most_ten_paths() -> None:
@@ -76,3 +79,34 @@ def test_printable_escapes_controls_and_bidi_and_bounds_length() -> None:
 
 def test_plain_text_turns_controls_into_single_spaces() -> None:
     assert plain_text("  Maria\x00\x1b Lopez\u202e  ") == "Maria Lopez"
+
+
+_HOSTILE_TEXT = st.one_of(
+    st.text(
+        alphabet=st.one_of(
+            st.sampled_from(["\x00", "\ud800", "\udfff", "\\", "u", "0", '"', "\x1b", "订"]),
+            st.characters(codec="utf-8"),
+        ),
+        max_size=12,
+    ),
+    st.sampled_from(["\\u0000", "a\\u0000b"]),  # spells the escape: a false alarm only
+)
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | _HOSTILE_TEXT,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(_HOSTILE_TEXT, inner, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(_JSON)
+def test_storable_decides_like_the_careful_walk(value: object) -> None:
+    """The quick JSON-text check never lets through what the walk would change."""
+    changed: list[str] = []
+    walked = _clean(value, "", changed)
+    clean, reported = storable(value)
+    assert reported == changed[:10]
+    assert json.dumps(clean, sort_keys=True) == json.dumps(walked, sort_keys=True)
