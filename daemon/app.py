@@ -26,6 +26,8 @@ from daemon.systemd import SystemdNotifier, Watchdog
 from daemon.web import create_web_app
 from db.pool import connect
 
+START_EXTENSION_SECONDS = 60.0  # each EXTEND_TIMEOUT_USEC asks for this much more start time
+
 
 class Daemon:
     """``dsco-lingxing run``: core + scheduler + HTTP listener + systemd notifications."""
@@ -52,8 +54,10 @@ class Daemon:
 
     async def serve(self) -> None:
         """Start everything, signal READY=1, run until a stop is requested, shut down."""
+        starting = asyncio.create_task(self._extend_start(), name="starting")
         async with open_core(self.settings) as core, contextlib.AsyncExitStack() as stack:
             self.core = core
+            starting.cancel()
             election = Election(
                 lambda: connect(core.dsn), domain=core.config.domain, instance_id=core.instance_id
             )
@@ -84,6 +88,14 @@ class Daemon:
             await self.stop_requested.wait()
             logger.info("stopping")
             self.notifier.stopping()
+
+    async def _extend_start(self) -> None:
+        """Until the core is up, keep asking systemd for more start time: a migration that
+        rebuilds indexes of a year of orders takes minutes (docs/performance.md), and a start
+        killed by TimeoutStartSec would roll it back and begin again, forever."""
+        while self.core is None:
+            self.notifier.extend_timeout(START_EXTENSION_SECONDS)
+            await asyncio.sleep(START_EXTENSION_SECONDS / 3)
 
     async def _start_listener(self, core: Core, scheduler: Scheduler) -> web.AppRunner:
         app = create_web_app(core=core, scheduler=scheduler, settings=self.settings)

@@ -19,6 +19,7 @@ _log = logging.getLogger("db.migrate")
 _NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 # An arbitrary constant that no job lock key can equal (job keys hash "<domain>:<job>").
 MIGRATION_LOCK_KEY = 0x64736C6D6967  # "dslmig"
+MIGRATION_TIMEOUT = 3600.0  # seconds one migration file may take
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def load_migrations() -> list[Migration]:
 async def migrate(conn: asyncpg.Connection[Any], *, up_to: int | None = None) -> list[str]:
     """Apply pending migrations (those numbered up to ``up_to`` only, when given: tests and
     benchmarks put data in an older schema and then upgrade it); return the names applied."""
-    await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY)
+    await conn.execute("SELECT pg_advisory_lock($1)", MIGRATION_LOCK_KEY, timeout=MIGRATION_TIMEOUT)
     try:
         await conn.execute(
             "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -57,7 +58,9 @@ async def migrate(conn: asyncpg.Connection[Any], *, up_to: int | None = None) ->
             if migration.version in done or (up_to is not None and migration.version > up_to):
                 continue
             async with conn.transaction():
-                await conn.execute(migration.sql)
+                # No per-statement limit of the connection here: a migration that builds the
+                # indexes of a year of orders runs for minutes (docs/performance.md).
+                await conn.execute(migration.sql, timeout=MIGRATION_TIMEOUT)
                 await conn.execute(
                     "INSERT INTO schema_migrations (version, name, applied_at)"
                     " VALUES ($1, $2, extract(epoch FROM now())::bigint)",

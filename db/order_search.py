@@ -106,7 +106,7 @@ def _contains(w: Where, column: str, text: str, *, partial: bool = False) -> Non
     ``partial``: the column's index holds only non-empty values; a non-empty text can only
     be in a non-empty value, and saying so lets the planner use that index."""
     if len(text) >= TRIGRAM:
-        w.add(f"text_trigrams({column}) @> text_trigrams({{p}})", text)
+        w.add(f"trigram_codes({column}) @> trigram_codes({{p}})", text)
         if partial:
             w.clauses.append(f"{column} <> ''")
     w.add(f"{column} ILIKE {{p}}", like_pattern(text))
@@ -164,7 +164,10 @@ async def search_orders(
     """One page of matching orders, newest first (after ``after`` or from ``offset``), with
     the filter's total: exact for the status filters and up to ``count_bound`` rows."""
     check_paging(limit=limit, max_limit=MAX_LIMIT, offset=offset, after=after)
-    known = Total.exactly(await count_in_statuses(db, f.statuses)) if f.only_statuses() else None
+
+    async def kept_count(conn: Conn) -> int:
+        return await count_in_statuses(conn, f.statuses)
+
     page = await fetch_page(
         db,
         ORDERS,
@@ -172,7 +175,7 @@ async def search_orders(
         limit=limit,
         offset=offset,
         after=after,
-        total=known,
+        exact_total=kept_count if f.only_statuses() else None,
         count_bound=count_bound,
     )
     return OrderPage(page.total, [_summary(r) for r in page.records], page.next_cursor)
