@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from db.types import Executor
+from db.types import Conn, Executor
 
 STATUSES = range(1, 7)
 # A row that this many runs picked without moving is being skipped for a reason that will not
@@ -57,7 +57,7 @@ async def status_summary(db: Executor) -> list[StatusSummary]:
     ]
 
 
-async def count_in_statuses(db: Executor, statuses: Sequence[int] = ()) -> int:
+async def count_in_statuses(db: Executor | Conn, statuses: Sequence[int] = ()) -> int:
     """How many orders are in any of ``statuses`` (all statuses when empty), from the kept
     counts."""
     value: int = await db.fetchval(

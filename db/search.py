@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
 
 from db.types import Conn, Executor
 
-COUNT_BOUND = 10_000  # totals up to this many rows are exact
+COUNT_BOUND = 1_000  # totals up to this many rows are exact
 MAX_OFFSET = 10_000  # deeper pages go by cursor
 _BIGINT = 2**63
 
@@ -139,11 +139,11 @@ async def fetch_page(
     limit: int,
     offset: int = 0,
     after: Cursor | None = None,
-    total: Total | None = None,
+    exact_total: Callable[[Conn], Awaitable[int]] | None = None,
     count_bound: int = COUNT_BOUND,
 ) -> Page:
-    """One page under ``where``, after ``after`` (or from ``offset``), and the filter's total
-    (``total`` when the caller knows it exactly, else :func:`bounded_total`)."""
+    """One page under ``where``, after ``after`` (or from ``offset``), and the filter's total:
+    ``exact_total`` when the caller has a cheap exact one, else :func:`bounded_total`."""
     async with reading(db) as conn:
         page_where = where.copy()
         if after is not None:
@@ -155,7 +155,9 @@ async def fetch_page(
             offset,
             limit + 1,  # one more tells whether a next page exists
         )
-        if total is None:
+        if exact_total is not None:
+            total = Total.exactly(await exact_total(conn))
+        else:
             total = await bounded_total(conn, listing, where, count_bound)
     shown = list(records[:limit])
     last = shown[-1] if len(records) > limit else None
