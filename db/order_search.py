@@ -16,10 +16,11 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from db.order_stats import REPEATED_ATTEMPTS, count_in_statuses
+from db.order_stats import KEPT_COUNT, REPEATED_ATTEMPTS
 from db.search import (
     COUNT_BOUND,
     Cursor,
+    KeptTotal,
     Listing,
     Total,
     Where,
@@ -164,10 +165,6 @@ async def search_orders(
     """One page of matching orders, newest first (after ``after`` or from ``offset``), with
     the filter's total: exact for the status filters and up to ``count_bound`` rows."""
     check_paging(limit=limit, max_limit=MAX_LIMIT, offset=offset, after=after)
-
-    async def kept_count(conn: Conn) -> int:
-        return await count_in_statuses(conn, f.statuses)
-
     page = await fetch_page(
         db,
         ORDERS,
@@ -175,10 +172,10 @@ async def search_orders(
         limit=limit,
         offset=offset,
         after=after,
-        exact_total=kept_count if f.only_statuses() else None,
+        kept_total=KeptTotal(KEPT_COUNT, (list(f.statuses),)) if f.only_statuses() else None,
         count_bound=count_bound,
     )
-    return OrderPage(page.total, [_summary(r) for r in page.records], page.next_cursor)
+    return OrderPage(page.total, [OrderSummary(**row) for row in page.rows], page.next_cursor)
 
 
 async def iter_orders(

@@ -57,12 +57,15 @@ async def status_summary(db: Executor) -> list[StatusSummary]:
     ]
 
 
+# How many orders are in any of the statuses {p0} (all statuses when empty), from the kept
+# counts.
+KEPT_COUNT = (
+    "SELECT coalesce(sum(n), 0)::bigint FROM dsco_order_status_count"
+    " WHERE cardinality({p0}::smallint[]) = 0 OR status = ANY({p0}::smallint[])"
+)
+
+
 async def count_in_statuses(db: Executor | Conn, statuses: Sequence[int] = ()) -> int:
-    """How many orders are in any of ``statuses`` (all statuses when empty), from the kept
-    counts."""
-    value: int = await db.fetchval(
-        "SELECT coalesce(sum(n), 0)::bigint FROM dsco_order_status_count"
-        " WHERE cardinality($1::smallint[]) = 0 OR status = ANY($1::smallint[])",
-        list(statuses),
-    )
+    """How many orders are in any of ``statuses`` (all statuses when empty), exactly."""
+    value: int = await db.fetchval(KEPT_COUNT.format(p0="$1"), list(statuses))
     return value

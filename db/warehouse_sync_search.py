@@ -126,7 +126,7 @@ async def search_sync(
     page = await fetch_page(
         db, SYNC_ROWS, _where(f), limit=limit, offset=offset, after=after, count_bound=count_bound
     )
-    return SyncPage(page.total, [_record(r) for r in page.records], page.next_cursor)
+    return SyncPage(page.total, [SyncRecord(**row) for row in page.rows], page.next_cursor)
 
 
 async def iter_sync(

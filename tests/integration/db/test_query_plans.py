@@ -176,7 +176,14 @@ async def test_an_unfiltered_page_and_a_cursor_page_read_the_newest_index_in_ord
 
         reads = _reads(plans := await _plans(conn, page), TABLE)
         assert [name for _, name, _ in reads] == ["dsco_order_sync_newest_idx"], reads
-        assert not [n for p in plans for n in _nodes(p) if n["Node Type"] == "Sort"]
+        # The page's rows come off the index in order: a Limit right over its scan (any sort
+        # is of the page's own rows, never of the table's).
+        limits = [n for p in plans for n in _nodes(p) if n["Node Type"] == "Limit"]
+        assert any(
+            child.get("Index Name") == "dsco_order_sync_newest_idx"
+            for limit in limits
+            for child in limit.get("Plans", [])
+        ), plans
 
 
 async def test_the_dashboard_reads_no_order_rows_beyond_index_entries(conn: Conn) -> None:
