@@ -1,5 +1,5 @@
 """Shared pieces of the filtered listings: a WHERE builder, keyset pages with bounded totals,
-and a cursor walk.
+and a walk over every matching row (the CSV exports) through a server-side cursor.
 
 A listing shows a table newest first, by ``(<time column> DESC, id DESC)``. Pages follow a
 :class:`Cursor` (the sort key of the last row shown), so page 1,000 costs what page 1 costs;

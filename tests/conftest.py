@@ -26,6 +26,9 @@ from db.pool import connect, create_pool
 # Whole-suite check that no token, sign or app secret reaches a log line or exception text.
 pytest_plugins = ["tests.secret_audit"]
 
+# Benchmarks run only on demand (`./dev bench`, which names tests/bench explicitly).
+collect_ignore = ["bench"]
+
 # The vendor stand-ins' test servers would log every request line, token and sign included
 # (what the real vendors receive). The daemon's own listener runs without an access log.
 logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
