@@ -9,13 +9,13 @@ not counted.
 
 Figures: the vendor calls per endpoint; the least time those calls need under the limits (per
 job, the slowest of its endpoints: a rate-limited one cannot go faster than its rate, a capped
-one than ceil(calls / cap) latencies, any other than one latency; the jobs one after another);
+one than ceil(calls / cap) latencies, any other than one latency; the jobs one after another;
+``tests/bench/limits.py``);
 the measured time ÷ that bound; and this process's CPU per order (the daemon's side).
 """
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from collections import Counter
@@ -24,11 +24,12 @@ from pathlib import Path
 
 from daemon.core import Core
 from db.order_stats import count_in_statuses
-from sdk._limits import CallStats, Rate
+from sdk._limits import CallStats
 from sdk.dsco import endpoints as dsco_ep
 from sdk.lingxing.client import ENDPOINT_CAPS
 from tests.bench.conftest import bench_settings, cpu_seconds, daemon_core, save_job_config
 from tests.bench.figures import report, say
+from tests.bench.limits import least_seconds_at_rate, least_seconds_capped
 from tests.e2e.crash_harness import Control, SandboxProcess, warehouse_step
 from tests.e2e.scenario_plan import LX_WID, MAPPING, RETAILER, SERVICE_MAPPED, STORE, WAREHOUSE
 
@@ -51,18 +52,9 @@ def least_seconds(vendor: str, endpoint: str, calls: int) -> float:
         return 0.0
     if vendor == "lingxing":
         cap = ENDPOINT_CAPS.get(endpoint)
-        return math.ceil(calls / cap) * latency if cap else latency
+        return least_seconds_capped(cap, calls, latency) if cap else latency
     rate = dsco_ep.RATE_LIMITS.get(endpoint)
-    return max(latency, _bucket_seconds(rate, calls)) if rate else latency
-
-
-def _bucket_seconds(rate: Rate, calls: int) -> float:
-    """Token buckets start full (capacity = the rate's count) and refill at the rate."""
-    seconds = 0.0
-    for count, window in ((rate.per_second, 1.0), (rate.per_minute, 60.0)):
-        if count:
-            seconds = max(seconds, max(0.0, calls - count) * window / count)
-    return seconds
+    return least_seconds_at_rate(rate, calls) + latency if rate else latency
 
 
 def _calls(stats: CallStats) -> Counter[tuple[str, str]]:
