@@ -34,6 +34,7 @@ import asyncpg
 from loguru import logger
 
 from db import instances
+from db.listening import listening_connection
 
 Connect = Callable[[], Awaitable["asyncpg.Connection[Any]"]]
 CHANNEL = "dsco_lingxing_schedule_free"
@@ -144,13 +145,9 @@ class Election:
     async def _connection(self) -> asyncpg.Connection[Any]:
         if self._conn is not None and not self._conn.is_closed():
             return self._conn
-        conn = await self._connect()
-        try:
-            await conn.add_listener(CHANNEL, self._on_notify)
-        except BaseException:
-            conn.terminate()
-            raise
-        conn.add_termination_listener(self._on_terminated)
+        conn = await listening_connection(
+            self._connect, CHANNEL, self._on_notify, self._on_terminated
+        )
         self._conn = conn
         return conn
 

@@ -25,6 +25,8 @@ from typing import Any
 
 import asyncpg
 
+from db.listening import listening_connection
+
 __all__ = ["CHANNEL", "AdvisorySlots"]
 
 Connect = Callable[[], Awaitable["asyncpg.Connection[Any]"]]
@@ -167,13 +169,9 @@ class AdvisorySlots:
         if self._conn is not None and not self._conn.is_closed():
             return self._conn
         self._drop()
-        conn = await self._connect()
-        try:
-            await conn.add_listener(CHANNEL, self._on_release)
-        except BaseException:
-            conn.terminate()
-            raise
-        conn.add_termination_listener(self._on_terminated)
+        conn = await listening_connection(
+            self._connect, CHANNEL, self._on_release, self._on_terminated
+        )
         self._conn = conn
         return conn
 

@@ -13,13 +13,16 @@ from typing import Any
 import aiohttp
 import yaml
 
-from daemon.demo import DSCO_TOKEN, LX_APP_ID, LX_APP_SECRET
-from db.pool import create_pool
 from jobs.catalog import SCHEMA
-from jobs.config_store import RuntimeConfigStore
-from jobs.runtime_config import Capabilities, config_to_json
-from tests.bench.conftest import ADMIN_PASSWORD, PLATFORM_CODE
-from tests.e2e.crash_harness import DaemonProcess, SandboxProcess, free_port
+from jobs.runtime_config import config_to_json
+from tests.bench.conftest import ADMIN_PASSWORD
+from tests.e2e.crash_harness import (
+    DaemonProcess,
+    SandboxProcess,
+    daemon_settings,
+    free_port,
+    store_runtime_config,
+)
 
 DOMAIN = "dsco_lingxing"
 
@@ -60,31 +63,18 @@ async def save_runtime_config(dsn: str, jobs: dict[str, dict[str, Any]], mapping
     for name, fields in jobs.items():
         raw["jobs"][name].update(fields)
     raw["mapping"] = {**raw["mapping"], **mapping}
-    pool = await create_pool(dsn, min_size=1, max_size=2)
-    try:
-        store = RuntimeConfigStore(pool, schema=SCHEMA, capabilities=Capabilities.everything())
-        await store.load()
-        await store.save(raw, domain=DOMAIN)
-    finally:
-        await pool.close()
+    await store_runtime_config(dsn, raw)
 
 
 def write_settings(path: Path, dsn: str, sandboxes: SandboxProcess, port: int) -> None:
-    settings = {
-        "base": {"listen_addr": f"127.0.0.1:{port}", "state_dir": str(path.parent / "state")},
-        "auth": {
-            "dsco": {"token": DSCO_TOKEN},
-            "lingxing": {"app_id": LX_APP_ID, "app_secret": LX_APP_SECRET},
-        },
-        "integration": {
-            "dsco": {"base_url": sandboxes.dsco_url},
-            "lingxing": {"base_url": sandboxes.lingxing_url, "platform_code": PLATFORM_CODE},
-        },
-        "db": {"dsn": dsn},
-        "admin": {"password": ADMIN_PASSWORD},
-        "log": {"format": "json", "level": "INFO"},
-        "runtime": {"job_timeout_seconds": 3600},
-    }
+    settings = daemon_settings(
+        path,
+        dsn=dsn,
+        sandbox=sandboxes,
+        port=port,
+        admin={"password": ADMIN_PASSWORD},
+        runtime={"job_timeout_seconds": 3600},
+    )
     path.write_text(yaml.safe_dump(settings, sort_keys=False))
 
 

@@ -201,6 +201,11 @@ async def save_runtime_config(
         if size is not None and name != "pull_dsco_orders":
             raw["jobs"][name]["size"] = size
     raw["mapping"] = {**raw["mapping"], **mapping}
+    await store_runtime_config(dsn, raw)
+
+
+async def store_runtime_config(dsn: str, raw: dict[str, Any]) -> None:
+    """``raw`` saved through the same validated path as the admin, before any daemon starts."""
     pool = await create_pool(dsn, min_size=1, max_size=2)
     try:
         store = RuntimeConfigStore(pool, schema=SCHEMA, capabilities=Capabilities.everything())
@@ -210,8 +215,12 @@ async def save_runtime_config(
         await pool.close()
 
 
-def write_env_yaml(path: Path, *, dsn: str, sandbox: SandboxProcess, port: int) -> None:
-    settings = {
+def daemon_settings(
+    path: Path, *, dsn: str, sandbox: SandboxProcess, port: int, **sections: dict[str, Any]
+) -> dict[str, Any]:
+    """An ``env.yaml`` document for a daemon against ``sandbox`` (``sections`` replace whole
+    sections: db, admin, log, runtime)."""
+    return {
         "base": {"listen_addr": f"127.0.0.1:{port}", "state_dir": str(path.parent / "state")},
         "auth": {
             "dsco": {"token": DSCO_TOKEN},
@@ -221,11 +230,22 @@ def write_env_yaml(path: Path, *, dsn: str, sandbox: SandboxProcess, port: int) 
             "dsco": {"base_url": sandbox.dsco_url},
             "lingxing": {"base_url": sandbox.lingxing_url, "platform_code": PLATFORM_CODE},
         },
-        "db": {"dsn": dsn, "pool_min": 1, "pool_max": 10},
-        "admin": {"password": "crash-test-password"},
+        "db": {"dsn": dsn},
         "log": {"format": "json", "level": "INFO"},
-        "runtime": {"shutdown_grace_seconds": 30, "config_poll_seconds": 1},
+        **sections,
     }
+
+
+def write_env_yaml(path: Path, *, dsn: str, sandbox: SandboxProcess, port: int) -> None:
+    settings = daemon_settings(
+        path,
+        dsn=dsn,
+        sandbox=sandbox,
+        port=port,
+        db={"dsn": dsn, "pool_min": 1, "pool_max": 10},
+        admin={"password": "crash-test-password"},
+        runtime={"shutdown_grace_seconds": 30, "config_poll_seconds": 1},
+    )
     path.write_text(yaml.safe_dump(settings, sort_keys=False))
 
 
